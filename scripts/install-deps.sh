@@ -46,6 +46,19 @@ install_packages() {
     || die "apt-get install failed for: ${missing[*]}"
 }
 
+# Test-only npm tools (dynalite, HCL and workflow checkers), pinned by package-lock.json.
+install_npm_tools() {
+  local root
+  root=$(cd "$(dirname "$0")/.." && pwd)
+  local stamp="$root/node_modules/.package-lock.json"
+  if [ -f "$stamp" ] && [ "$stamp" -nt "$root/package-lock.json" ]; then
+    echo "install-deps: npm test tools present"
+    return
+  fi
+  echo "install-deps: installing npm test tools (npm ci)"
+  (cd "$root" && npm ci --no-audit --no-fund --loglevel=error) || die "npm ci failed"
+}
+
 main() {
   local what=${1:-all}
   [ "$(id -u)" -eq 0 ] || die "run as root (it installs Debian packages)"
@@ -55,6 +68,7 @@ main() {
       install_packages "${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
       # Debian's nodejs needs the separate npm package; NodeSource's bundles npm and conflicts.
       command -v npm >/dev/null 2>&1 || install_packages npm
+      install_npm_tools
       ;;
     *) die "usage: $0 [build|test|all]" ;;
   esac
