@@ -8,7 +8,8 @@ LISTEN ?= 127.0.0.1:8080
 JOBS ?= $(shell nproc)
 export CHECKPOINT_DISABLE := 1
 
-.PHONY: help deps deps-test build run test check test-sanitize bench format format-check lint tidy clean
+.PHONY: help deps deps-test build run test check test-sanitize bench
+.PHONY: format format-check lint tidy clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
