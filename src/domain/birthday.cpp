@@ -41,7 +41,8 @@ bool HasDateShape(std::string_view text) {
 // The birthday in `target_year`; a day the month lacks there (29 February) moves to the
 // month's last day.
 sys_days BirthdayIn(year target_year, year_month_day date_of_birth) {
-  const year_month_day_last last_day{target_year, std::chrono::month_day_last{date_of_birth.month()}};
+  const year_month_day_last last_day{target_year,
+                                     std::chrono::month_day_last{date_of_birth.month()}};
   if (date_of_birth.day() > last_day.day()) {
     return sys_days{last_day};
   }

@@ -10,12 +10,11 @@
 
 namespace hello::domain {
 
-// TODO: date/tz 3.0.1 reads only the transitions listed in the zone files (up to 2037) and not
-// their trailing rule; after 2037 a zone with daylight saving time stays on standard time, so
-// "today" can be off by one for an hour around local midnight in summer.
+// TODO: date/tz 3.0.1 reads only the transitions listed in the zone files (up to 2037), not their
+// trailing rule; from 2038 a zone with daylight saving time keeps its last offset all year, so
+// "today" can be wrong for an hour around local midnight during half of each year.
 
-Expected<Calendar, std::string> Calendar::Create(std::string_view time_zone_name,
-                                                 NowFunction now) {
+Expected<Calendar, std::string> Calendar::Create(std::string_view time_zone_name, NowFunction now) {
   const std::string name(time_zone_name);
   const std::string quoted = "\"" + name + "\"";
 
@@ -27,15 +26,14 @@ Expected<Calendar, std::string> Calendar::Create(std::string_view time_zone_name
 
   // The zone list is read once per process (a thread-safe static); each zone's file is loaded
   // on first use, so it is loaded here and a broken file fails at start-up, not in a request.
-  const date::tzdb* database = nullptr;
   try {
-    database = &date::get_tzdb();
+    date::get_tzdb();
   } catch (const std::exception& error) {
     return MakeUnexpected(std::string("cannot read the system tz database: ") + error.what());
   }
   const date::time_zone* zone = nullptr;
   try {
-    zone = database->locate_zone(name);
+    zone = date::locate_zone(name);
   } catch (const std::exception&) {
     return MakeUnexpected("unknown time zone " + quoted + " (not in the system tz database)");
   }

@@ -40,10 +40,9 @@ struct FreeDeleter {
 // Runs utf8proc_map over `text`; nullopt when the input is not valid UTF-8 or allocation fails.
 std::optional<std::string> MapUtf8(std::string_view text, int options) {
   utf8proc_uint8_t* raw = nullptr;
-  const utf8proc_ssize_t length =
-      utf8proc_map(reinterpret_cast<const utf8proc_uint8_t*>(text.data()),
-                   static_cast<utf8proc_ssize_t>(text.size()), &raw,
-                   static_cast<utf8proc_option_t>(options));
+  const utf8proc_ssize_t length = utf8proc_map(
+      reinterpret_cast<const utf8proc_uint8_t*>(text.data()),
+      static_cast<utf8proc_ssize_t>(text.size()), &raw, static_cast<utf8proc_option_t>(options));
   std::unique_ptr<utf8proc_uint8_t, FreeDeleter> owned(raw);
   if (length < 0) {
     return std::nullopt;
