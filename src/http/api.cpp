@@ -137,7 +137,8 @@ boost::asio::awaitable<Response> Api::Handle(const Request& request, RequestCont
       co_return co_await PutUser(request, std::move(*username), context);
     }
     if (method == verb::delete_) {
-      auto removed = co_await store_.Remove(std::move(username->key));
+      std::string key = std::move(username->key);
+      auto removed = co_await store_.Remove(std::move(key));
       if (!removed) {
         co_return StorageFailure(removed.error(), "remove", context.request_id, version);
       }
@@ -197,8 +198,10 @@ boost::asio::awaitable<Response> Api::PutUser(const Request& request, domain::Us
     co_return BadRequest(date_of_birth.error(), version);
   }
 
-  auto stored = co_await store_.Put(
-      storage::UserRecord{std::move(username.key), std::move(username.display), *date_of_birth});
+  // A named value, not a braced temporary: GCC 12 destroys such a temporary inside a
+  // co_await expression twice.
+  storage::UserRecord record{std::move(username.key), std::move(username.display), *date_of_birth};
+  auto stored = co_await store_.Put(std::move(record));
   if (!stored) {
     co_return StorageFailure(stored.error(), "put", context.request_id, version);
   }
@@ -207,7 +210,8 @@ boost::asio::awaitable<Response> Api::PutUser(const Request& request, domain::Us
 
 boost::asio::awaitable<Response> Api::GetUser(domain::Username username, RequestContext& context,
                                               unsigned version) {
-  auto record = co_await store_.Get(std::move(username.key));
+  std::string key = std::move(username.key);
+  auto record = co_await store_.Get(std::move(key));
   if (!record) {
     co_return StorageFailure(record.error(), "get", context.request_id, version);
   }

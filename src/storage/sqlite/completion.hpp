@@ -41,9 +41,10 @@ class HandlerCompletion final : public Completion<T> {
 
   void Complete(StorageResult<T> result) noexcept override {
     try {
-      boost::asio::post(work_, [handler = std::move(handler_), result = std::move(result)]() mutable {
-        std::move(handler)(std::move(result));
-      });
+      boost::asio::post(work_,
+                        [handler = std::move(handler_), result = std::move(result)]() mutable {
+                          std::move(handler)(std::move(result));
+                        });
     } catch (...) {
       // Posting only fails when memory runs out; the awaiting coroutine is then abandoned
       // (its frame is destroyed with the handler) rather than resumed on this thread.
@@ -63,8 +64,7 @@ class HandlerCompletion final : public Completion<T> {
 /// The coroutine resumes on its own executor with the result.
 template <typename T, typename Submit>
 boost::asio::awaitable<StorageResult<T>> AwaitCompletion(Submit submit) {
-  return boost::asio::async_initiate<const boost::asio::use_awaitable_t<>,
-                                     void(StorageResult<T>)>(
+  return boost::asio::async_initiate<const boost::asio::use_awaitable_t<>, void(StorageResult<T>)>(
       [submit = std::move(submit)](auto handler) mutable {
         using Handler = decltype(handler);
         submit(CompletionPtr<T>(

@@ -189,6 +189,18 @@ Expected<std::string, int> Connection::QueryText(const char* sql) noexcept {
   return std::string(statement.ColumnText(0));
 }
 
+Expected<int, int> Connection::QueryInt(const char* sql) noexcept {
+  auto text = QueryText(sql);
+  if (!text) {
+    return MakeUnexpected(text.error());
+  }
+  const int value = ParseInt(*text);
+  if (value < 0) {
+    return MakeUnexpected(SQLITE_MISMATCH);
+  }
+  return value;
+}
+
 Expected<ConnectionSettings, std::string> ApplyDurableSettings(
     Connection& connection, std::chrono::milliseconds busy_timeout) {
   // The busy timeout comes first: switching to WAL may itself wait for another process.
@@ -211,15 +223,16 @@ Expected<ConnectionSettings, std::string> ApplyDurableSettings(
   if (code != SQLITE_OK) {
     return MakeUnexpected("cannot set synchronous=FULL: " + DescribeCode(code));
   }
-  auto synchronous = connection.QueryText("PRAGMA synchronous");
-  auto timeout = connection.QueryText("PRAGMA busy_timeout");
+  auto synchronous = connection.QueryInt("PRAGMA synchronous");
+  auto timeout = connection.QueryInt("PRAGMA busy_timeout");
   if (!synchronous || !timeout) {
-    return MakeUnexpected(std::string("cannot read connection settings back"));
+    return MakeUnexpected(std::string("cannot read the sqlite connection settings back"));
   }
-  settings.synchronous = ParseInt(*synchronous);
-  settings.busy_timeout_ms = ParseInt(*timeout);
+  settings.synchronous = *synchronous;
+  settings.busy_timeout_ms = *timeout;
   if (settings.synchronous != 2) {
-    return MakeUnexpected("sqlite refused synchronous=FULL (synchronous is " + *synchronous + ")");
+    return MakeUnexpected("sqlite refused synchronous=FULL (synchronous is " +
+                          std::to_string(settings.synchronous) + ")");
   }
   return settings;
 }

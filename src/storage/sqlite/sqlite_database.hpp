@@ -79,6 +79,9 @@ class Connection {
   /// Runs a single-row PRAGMA query and returns its first column as text.
   Expected<std::string, int> QueryText(const char* sql) noexcept;
 
+  /// Runs a single-row query whose first column is an integer.
+  Expected<int, int> QueryInt(const char* sql) noexcept;
+
   /// True between BEGIN and COMMIT/ROLLBACK (SQLite may roll back by itself on I/O errors).
   bool InTransaction() const noexcept { return sqlite3_get_autocommit(db_) == 0; }
 

@@ -43,11 +43,11 @@ std::span<const Migration> Migrations() noexcept { return kMigrations; }
 int LatestSchemaVersion() noexcept { return kMigrations.back().version; }
 
 Expected<int, std::string> ReadSchemaVersion(Connection& connection) {
-  auto text = connection.QueryText("PRAGMA user_version");
-  if (!text) {
-    return MakeUnexpected("cannot read the schema version: " + DescribeCode(text.error()));
+  auto version = connection.QueryInt("PRAGMA user_version");
+  if (!version) {
+    return MakeUnexpected("cannot read the schema version: " + DescribeCode(version.error()));
   }
-  return std::stoi(*text);
+  return *version;
 }
 
 Expected<int, std::string> ApplyMigrations(Connection& connection) {
