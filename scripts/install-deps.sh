@@ -18,7 +18,7 @@ BUILD_PACKAGES=(
 TEST_PACKAGES=(
   libgtest-dev libgmock-dev postgresql-15 postgresql-client-15 nodejs
   wrk nginx-light curl python3 procps clang-format clang-tidy shellcheck yamllint
-  prometheus graphviz util-linux jq
+  prometheus graphviz util-linux jq openssl
 )
 
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
