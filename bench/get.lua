@@ -1,0 +1,20 @@
+-- wrk load: GET /hello/{username} of a random stored user.
+local common = dofile(os.getenv("BENCH_DIR") .. "/common.lua")
+local users
+local thread_counter = 0
+
+function setup(thread)
+  thread_counter = thread_counter + 1
+  thread:set("id", thread_counter)
+end
+
+function init(args)
+  common.seed_random(id)
+  users = common.load_users()
+end
+
+function request()
+  return wrk.format("GET", "/hello/" .. users[math.random(#users)])
+end
+
+done = common.report
