@@ -360,8 +360,8 @@ TEST_F(ConfigTest, DatabaseUrlsOfEachBackendAreAccepted) {
 }
 
 TEST_F(ConfigTest, AnUnsupportedDatabaseUrlIsRejectedWithoutEchoingIt) {
-  for (const std::string url : {"mysql://root:hunter2@db/hello", "sqlite:", "postgres://",
-                                "dynamodb://?region=eu-west-1", "hunter2"}) {
+  for (const std::string url :
+       {"mysql://root:hunter2@db/hello", "sqlite:", "dynamodb://?region=eu-west-1", "hunter2"}) {
     SCOPED_TRACE(url);
     const EarlyExit exit = ParseExit({"--database-url", url});
     ExpectBadValue(exit, "--database-url", "is not a supported database URL (sqlite:<path>");
@@ -382,6 +382,17 @@ TEST_F(ConfigTest, APasswordInTheDatabaseUrlFlagIsRejected) {
   // The environment is readable only by the process owner, so a URL there may carry one.
   setenv("HELLO_DATABASE_URL", "postgres://app:hunter2@db/hello", 1);
   EXPECT_EQ(ParseOk({}).config.storage.database_url, "postgres://app:hunter2@db/hello");
+}
+
+TEST_F(ConfigTest, PostgresUrlsBeyondRfc3986AreLeftToLibpq) {
+  // Several hosts for failover, or no host at all when PGHOST names it.
+  for (const std::string url : {"postgres://app@h1:5432,h2:5433/hello?target_session_attrs=any",
+                                "postgresql:///hello", "postgres://"}) {
+    SCOPED_TRACE(url);
+    EXPECT_EQ(ParseOk({"--database-url", url}).config.storage.database_url, url);
+  }
+  const EarlyExit exit = ParseExit({"--database-url", "postgres://app:hunter2@h1,h2/hello"});
+  ExpectBadValue(exit, "--database-url", "must not contain a password");
 }
 
 TEST_F(ConfigTest, SubcommandsSelectTheCommand) {
