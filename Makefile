@@ -38,10 +38,19 @@ check: deps-test ## Fast inner loop: unit tests and the SQLite HTTP suite on the
 	@cmake --build --preset release -j $(JOBS)
 	@ctest --preset release -j $(JOBS) -L 'unit|http-sqlite'
 
+# The sanitizer build covers the in-process unit tests and the HTTP suites on SQLite; the
+# backend and container suites run on the release build only, to keep `make test` short.
+SANITIZE_TARGETS := hello-birthday hello_domain_test hello_storage_sqlite_test \
+	hello_observability_test hello_config_test hello_http_unit_test hello_http_server_test \
+	hello_http_shutdown_test hello_http_durability_test hello_http_contract_test
+space := $(subst x, ,x)
+SANITIZE_TESTS := ^($(subst $(space),|,$(filter-out hello-birthday,$(SANITIZE_TARGETS))))\.
+
 test-sanitize: deps-test ## Unit and HTTP tests under AddressSanitizer and UBSan
 	@cmake --preset sanitize >/dev/null
-	@cmake --build --preset sanitize -j $(JOBS)
-	@ctest --preset sanitize -j $(JOBS) -L 'unit|http-sqlite' --timeout 600
+	@cmake --build --preset sanitize -j $(JOBS) --target $(SANITIZE_TARGETS)
+	@ctest --preset sanitize -j $(JOBS) --timeout 600 -R '$(SANITIZE_TESTS)'
+
 
 bench: build ## Throughput, latency, memory and start-up against an nginx ceiling
 	@scripts/bench.sh
@@ -57,3 +66,48 @@ tidy: build ## Run clang-tidy on every source file
 
 clean: ## Remove build outputs
 	rm -rf build
+
+##### Container image and the local stack (deploy/compose.yaml) #####
+# TAG names an image tag of hello-birthday; empty means the default of each script.
+TAG ?=
+
+.PHONY: image up down deploy rollback stack-status
+
+image: ## Build the container image hello-birthday:TAG (default tag: version-revision)
+	@scripts/docker-image.sh $(TAG)
+
+up: ## Start HAProxy, 3 replicas, PostgreSQL and Prometheus on 127.0.0.1:25680
+	@scripts/stack.sh up $(TAG)
+
+down: ## Stop the local stack (the database volume stays; VOLUMES=1 removes it)
+	@scripts/stack.sh down $(if $(filter 1,$(VOLUMES)),--volumes)
+
+deploy: ## Roll the replicas to hello-birthday:TAG one at a time: make deploy TAG=...
+	@test -n "$(TAG)" || { echo "error: make deploy needs TAG=..." >&2; exit 2; }
+	@scripts/stack.sh deploy $(TAG)
+
+rollback: ## Roll the replicas back to the previously deployed tag
+	@scripts/stack.sh rollback
+
+stack-status: ## Show the replicas, their images and their state at the balancer
+	@scripts/stack.sh status
+
+##############################################################################################
+# Infrastructure, pipeline and system diagram (infra/, .github/, docs/diagrams/)
+##############################################################################################
+
+.PHONY: diagram infra-check infra-docs
+
+diagram: ## Re-render docs/diagrams/*.dot to SVG and PNG (Graphviz)
+	@for src in docs/diagrams/*.dot; do \
+	  dot -Tsvg "$$src" -o "$${src%.dot}.svg" && \
+	  dot -Tpng -Gdpi=110 "$$src" -o "$${src%.dot}.png" && \
+	  echo "rendered $${src%.dot}.svg and .png"; \
+	done
+
+infra-check: ## Offline infra checks: HCL, terraform fmt, policies + mutations, workflows, diagram
+	@tests/infra/ensure-node-tools.sh
+	@node --test tests/infra/*.test.mjs
+
+infra-docs: ## Regenerate the inputs and outputs tables of every infra/ README
+	@node infra/tools/terraform-docs.mjs

@@ -28,10 +28,9 @@ Expected<std::unique_ptr<UserStore>, std::string> OpenSqlite(const StoreOptions&
   return std::unique_ptr<UserStore>(std::move(*store));
 }
 
-// The pool's metrics are not registered on this path: the factory has no Metrics registry.
 Expected<std::unique_ptr<UserStore>, std::string> OpenPostgres(
     const StoreOptions& options, boost::asio::any_io_executor executor) {
-  return postgres::OpenPostgresStore(options, std::move(executor), nullptr);
+  return postgres::OpenPostgresStore(options, std::move(executor), options.metrics);
 }
 
 // One row per backend: the URL schemes it accepts (lower case) and how to open and migrate it.

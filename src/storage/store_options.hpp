@@ -5,6 +5,10 @@
 #include <cstddef>
 #include <string>
 
+namespace hello::observability {
+class Metrics;
+}  // namespace hello::observability
+
 namespace hello::storage {
 
 struct StoreOptions {
@@ -16,6 +20,9 @@ struct StoreOptions {
   std::size_t pool_size = 8;
   /// PostgreSQL password read from this file when set (never from the command line).
   std::string password_file;
+  /// Registry for an adapter's own metrics (connection pool gauges); null registers none.
+  /// Must outlive the store.
+  observability::Metrics* metrics = nullptr;
 };
 
 }  // namespace hello::storage
