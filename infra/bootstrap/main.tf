@@ -16,7 +16,8 @@ data "aws_caller_identity" "current" {}
 
 locals {
   # Account and region in the name keep it globally unique without anyone's personal prefix.
-  bucket_name = "${var.project}-tfstate-${data.aws_caller_identity.current.account_id}-${var.aws_region}"
+  account_id  = data.aws_caller_identity.current.account_id
+  bucket_name = "${var.project}-tfstate-${local.account_id}-${var.aws_region}"
 }
 
 ################################################################################

@@ -1,5 +1,8 @@
 output "state_bucket_name" {
-  description = "Name of the state bucket; pass it to `terraform init -backend-config=\"bucket=...\"` in each environment."
+  description = <<-EOT
+    Name of the state bucket; pass it to `terraform init -backend-config="bucket=..."` in each
+    environment.
+  EOT
   value       = aws_s3_bucket.state.id
 }
 
@@ -9,6 +12,9 @@ output "state_bucket_region" {
 }
 
 output "backend_config" {
-  description = "Contents for a backend.hcl file next to each environment (terraform init -backend-config=backend.hcl)."
+  description = <<-EOT
+    Contents for a backend.hcl file next to each environment (terraform init
+    -backend-config=backend.hcl).
+  EOT
   value       = "bucket = \"${aws_s3_bucket.state.id}\"\nregion = \"${var.aws_region}\"\n"
 }

@@ -17,7 +17,10 @@ variable "project" {
 
   validation {
     condition     = can(regex("^[a-z][a-z0-9-]{2,20}$", var.project))
-    error_message = "project must be 3-21 characters of lowercase letters, digits and hyphens, starting with a letter."
+    error_message = <<-EOT
+      project must be 3-21 characters of lowercase letters, digits and hyphens, starting with a
+      letter.
+    EOT
   }
 }
 
@@ -39,7 +42,10 @@ variable "noncurrent_version_retention_days" {
   nullable    = false
 
   validation {
-    condition     = var.noncurrent_version_retention_days >= 30 && var.noncurrent_version_retention_days <= 3653
+    condition = (
+      var.noncurrent_version_retention_days >= 30
+      && var.noncurrent_version_retention_days <= 3653
+    )
     error_message = "noncurrent_version_retention_days must be from 30 to 3653."
   }
 }

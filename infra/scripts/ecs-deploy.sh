@@ -12,7 +12,8 @@
 # Needs: aws (CLI v2) with credentials, jq.
 set -Eeuo pipefail
 
-readonly USAGE="usage: ecs-deploy.sh --cluster NAME --service NAME --image REPO@sha256:DIGEST [--container NAME] [--timeout SECONDS] [--poll SECONDS]"
+readonly USAGE="usage: ecs-deploy.sh --cluster NAME --service NAME --image REPO@sha256:DIGEST \
+[--container NAME] [--timeout SECONDS] [--poll SECONDS]"
 
 cluster=""
 service=""
@@ -154,10 +155,12 @@ follow_deployment() {
         ;;
       FAILED)
         reason=$(jq -r --arg id "$deployment_id" \
-          '[.services[0].deployments[] | select(.id == $id)][0].rolloutStateReason // "no reason given"' \
+          '[.services[0].deployments[] | select(.id == $id)][0]
+            | .rolloutStateReason // "no reason given"' \
           "$workdir/service.json")
         print_events
-        die "deployment of $image to $service failed and was rolled back by the circuit breaker: $reason"
+        die "deployment of $image to $service failed and was rolled back" \
+          "by the circuit breaker: $reason"
         ;;
       GONE)
         print_events
@@ -165,7 +168,8 @@ follow_deployment() {
         ;;
     esac
     counts=$(jq -r --arg id "$deployment_id" \
-      '[.services[0].deployments[] | select(.id == $id)][0] | "\(.runningCount)/\(.desiredCount) running, \(.failedTasks // 0) failed"' \
+      '[.services[0].deployments[] | select(.id == $id)][0]
+        | "\(.runningCount)/\(.desiredCount) running, \(.failedTasks // 0) failed"' \
       "$workdir/service.json")
     if [ "$SECONDS" -ge "$deadline" ]; then
       print_events

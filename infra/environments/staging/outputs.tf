@@ -19,7 +19,10 @@ output "service_name" {
 }
 
 output "deploy_role_arn" {
-  description = "Role of the deploy job in this GitHub environment (GitHub environment variable AWS_DEPLOY_ROLE_ARN)."
+  description = <<-EOT
+    Role of the deploy job in this GitHub environment (GitHub environment variable
+    AWS_DEPLOY_ROLE_ARN).
+  EOT
   value       = module.ci_deploy.role_arn
 }
 

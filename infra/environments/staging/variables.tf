@@ -21,7 +21,10 @@ variable "project" {
 
   validation {
     condition     = can(regex("^[a-z][a-z0-9-]{2,20}$", var.project))
-    error_message = "project must be 3-21 characters of lowercase letters, digits and hyphens, starting with a letter."
+    error_message = <<-EOT
+      project must be 3-21 characters of lowercase letters, digits and hyphens, starting with a
+      letter.
+    EOT
   }
 }
 
@@ -42,7 +45,10 @@ variable "github_repository" {
   nullable    = false
 
   validation {
-    condition     = can(regex("^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$", var.github_repository))
+    condition = can(regex(
+      "^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$",
+      var.github_repository
+    ))
     error_message = "github_repository must be owner/name."
   }
 }
@@ -59,7 +65,11 @@ variable "ecr_repository_name" {
 }
 
 variable "image" {
-  description = "Image of the first task definition revision, pinned by digest (<account>.dkr.ecr.<region>.amazonaws.com/<repository>@sha256:<digest>); later revisions come from the deploy workflow."
+  description = <<-EOT
+    Image of the first task definition revision, pinned by digest
+    (<account>.dkr.ecr.<region>.amazonaws.com/<repository>@sha256:<digest>); later revisions come
+    from the deploy workflow.
+  EOT
   type        = string
   nullable    = false
 
@@ -86,13 +96,17 @@ variable "vpc_cidr" {
 }
 
 variable "domain_name" {
-  description = "Public DNS name of the service in this environment (for example staging.api.example.com)."
+  description = <<-EOT
+    Public DNS name of the service in this environment (for example staging.api.example.com).
+  EOT
   type        = string
   default     = null
 }
 
 variable "route53_zone_id" {
-  description = "Public hosted zone of domain_name, for the certificate validation and alias records."
+  description = <<-EOT
+    Public hosted zone of domain_name, for the certificate validation and alias records.
+  EOT
   type        = string
   default     = null
 }

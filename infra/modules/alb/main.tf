@@ -5,7 +5,10 @@ locals {
   account_id        = data.aws_caller_identity.current.account_id
   access_log_prefix = "alb"
   create_cert       = var.certificate_arn == null
-  certificate_arn   = local.create_cert ? one(aws_acm_certificate_validation.this[*].certificate_arn) : var.certificate_arn
+  certificate_arn = (local.create_cert
+    ? one(aws_acm_certificate_validation.this[*].certificate_arn)
+    : var.certificate_arn
+  )
   ingress = {
     for pair in setproduct(var.ingress_cidrs, [80, 443]) : "${pair[1]}-${pair[0]}" => {
       cidr = pair[0]
@@ -120,9 +123,11 @@ resource "aws_s3_bucket_lifecycle_configuration" "access_logs" {
 # the log delivery service principal; naming both works everywhere.
 data "aws_iam_policy_document" "access_logs" {
   statement {
-    sid       = "LoadBalancerLogDelivery"
-    actions   = ["s3:PutObject"]
-    resources = ["${aws_s3_bucket.access_logs.arn}/${local.access_log_prefix}/AWSLogs/${local.account_id}/*"]
+    sid     = "LoadBalancerLogDelivery"
+    actions = ["s3:PutObject"]
+    resources = [
+      "${aws_s3_bucket.access_logs.arn}/${local.access_log_prefix}/AWSLogs/${local.account_id}/*",
+    ]
 
     principals {
       type        = "AWS"
@@ -174,7 +179,7 @@ resource "aws_lb" "this" {
   subnets            = var.public_subnet_ids
   security_groups    = [aws_security_group.this.id]
 
-  drop_invalid_header_fields = true        # a header name outside RFC 7230 never reaches the service
+  drop_invalid_header_fields = true        # header names outside RFC 7230 never reach the service
   desync_mitigation_mode     = "strictest" # refuse ambiguous framing instead of passing it on
   enable_deletion_protection = var.deletion_protection
   idle_timeout               = var.idle_timeout_seconds
@@ -275,7 +280,8 @@ resource "aws_acm_certificate" "this" {
 
 resource "aws_route53_record" "validation" {
   for_each = {
-    for option in flatten(aws_acm_certificate.this[*].domain_validation_options) : option.domain_name => option
+    for option in flatten(aws_acm_certificate.this[*].domain_validation_options) :
+    option.domain_name => option
   }
 
   zone_id         = var.route53_zone_id

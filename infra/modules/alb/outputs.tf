@@ -8,7 +8,9 @@ output "arn" {
 }
 
 output "arn_suffix" {
-  description = "ARN suffix of the load balancer, the LoadBalancer dimension of its CloudWatch metrics."
+  description = <<-EOT
+    ARN suffix of the load balancer, the LoadBalancer dimension of its CloudWatch metrics.
+  EOT
   value       = aws_lb.this.arn_suffix
 }
 
@@ -23,7 +25,10 @@ output "zone_id" {
 }
 
 output "url" {
-  description = "HTTPS URL of the service: the custom domain when set, else the load balancer's own name (whose certificate will not match)."
+  description = <<-EOT
+    HTTPS URL of the service: the custom domain when set, else the load balancer's own name (whose
+    certificate will not match).
+  EOT
   value       = "https://${coalesce(var.domain_name, aws_lb.this.dns_name)}"
 }
 
@@ -55,7 +60,9 @@ output "target_group_arn" {
 }
 
 output "target_group_arn_suffix" {
-  description = "ARN suffix of the target group, the TargetGroup dimension of its CloudWatch metrics."
+  description = <<-EOT
+    ARN suffix of the target group, the TargetGroup dimension of its CloudWatch metrics.
+  EOT
   value       = aws_lb_target_group.this.arn_suffix
 }
 

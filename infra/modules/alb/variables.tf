@@ -3,13 +3,19 @@
 ################################################################################
 
 variable "name" {
-  description = "Name of the load balancer and prefix of its companions (target group, security group, log bucket)."
+  description = <<-EOT
+    Name of the load balancer and prefix of its companions (target group, security group, log
+    bucket).
+  EOT
   type        = string
   nullable    = false
 
   validation {
     condition     = can(regex("^[a-z][a-z0-9-]{2,28}$", var.name))
-    error_message = "name must be 3-29 characters of lowercase letters, digits and hyphens, starting with a letter (AWS caps target group names at 32)."
+    error_message = <<-EOT
+      name must be 3-29 characters of lowercase letters, digits and hyphens, starting with a letter
+      (AWS caps target group names at 32).
+    EOT
   }
 }
 
@@ -31,7 +37,9 @@ variable "public_subnet_ids" {
 
   validation {
     condition     = length(var.public_subnet_ids) >= 2
-    error_message = "public_subnet_ids must name at least two subnets in different availability zones."
+    error_message = <<-EOT
+      public_subnet_ids must name at least two subnets in different availability zones.
+    EOT
   }
 }
 
@@ -42,7 +50,10 @@ variable "ingress_cidrs" {
   nullable    = false
 
   validation {
-    condition     = length(var.ingress_cidrs) > 0 && alltrue([for cidr in var.ingress_cidrs : can(cidrhost(cidr, 0))])
+    condition = (
+      length(var.ingress_cidrs) > 0
+      && alltrue([for cidr in var.ingress_cidrs : can(cidrhost(cidr, 0))])
+    )
     error_message = "ingress_cidrs must hold at least one valid IPv4 CIDR."
   }
 }
@@ -71,7 +82,10 @@ variable "container_port" {
 }
 
 variable "target_security_group_id" {
-  description = "Security group of the service's tasks: the only destination the load balancer may send traffic to."
+  description = <<-EOT
+    Security group of the service's tasks: the only destination the load balancer may send traffic
+    to.
+  EOT
   type        = string
   nullable    = false
 
@@ -82,7 +96,9 @@ variable "target_security_group_id" {
 }
 
 variable "health_check_path" {
-  description = "Path the target group probes; the service answers 200 there only while it can serve (readiness)."
+  description = <<-EOT
+    Path the target group probes; the service answers 200 there only while it can serve (readiness).
+  EOT
   type        = string
   default     = "/readyz"
   nullable    = false
@@ -94,12 +110,18 @@ variable "health_check_path" {
 }
 
 variable "deregistration_delay_seconds" {
-  description = "Seconds a deregistered target keeps its in-flight requests; must equal the service's drain period."
+  description = <<-EOT
+    Seconds a deregistered target keeps its in-flight requests; must equal the service's drain
+    period.
+  EOT
   type        = number
   nullable    = false
 
   validation {
-    condition     = var.deregistration_delay_seconds >= 0 && var.deregistration_delay_seconds <= 3600
+    condition = (
+      var.deregistration_delay_seconds >= 0
+      && var.deregistration_delay_seconds <= 3600
+    )
     error_message = "deregistration_delay_seconds must be from 0 to 3600."
   }
 }
@@ -125,34 +147,56 @@ variable "ssl_policy" {
       "ELBSecurityPolicy-TLS-1-2-Ext-2018-06",
       "ELBSecurityPolicy-FS-1-2-Res-2020-10",
     ], var.ssl_policy)
-    error_message = "ssl_policy must be a TLS 1.2+ policy: ELBSecurityPolicy-TLS13-1-2-2021-06, -TLS13-1-2-Res-2021-06, -TLS13-1-2-Ext1-2021-06, -TLS13-1-2-Ext2-2021-06, -TLS13-1-3-2021-06, -TLS-1-2-2017-01, -TLS-1-2-Ext-2018-06 or -FS-1-2-Res-2020-10."
+    error_message = <<-EOT
+      ssl_policy must be a TLS 1.2+ policy: ELBSecurityPolicy-TLS13-1-2-2021-06,
+      -TLS13-1-2-Res-2021-06, -TLS13-1-2-Ext1-2021-06, -TLS13-1-2-Ext2-2021-06, -TLS13-1-3-2021-06,
+      -TLS-1-2-2017-01, -TLS-1-2-Ext-2018-06 or -FS-1-2-Res-2020-10.
+    EOT
   }
 }
 
 variable "certificate_arn" {
-  description = "ARN of an existing ACM certificate for the HTTPS listener. When null, the module requests one for domain_name and validates it in route53_zone_id."
+  description = <<-EOT
+    ARN of an existing ACM certificate for the HTTPS listener. When null, the module requests one
+    for domain_name and validates it in route53_zone_id.
+  EOT
   type        = string
   default     = null
 
   validation {
-    condition     = var.certificate_arn != null || (var.domain_name != null && var.route53_zone_id != null)
-    error_message = "Set certificate_arn, or both domain_name and route53_zone_id so the module can issue and validate a certificate."
+    condition = (
+      var.certificate_arn != null
+      || (var.domain_name != null && var.route53_zone_id != null)
+    )
+    error_message = <<-EOT
+      Set certificate_arn, or both domain_name and route53_zone_id so the module can issue and
+      validate a certificate.
+    EOT
   }
 }
 
 variable "domain_name" {
-  description = "Public DNS name of the service (for example api.example.com); with route53_zone_id an alias record points it at the load balancer."
+  description = <<-EOT
+    Public DNS name of the service (for example api.example.com); with route53_zone_id an alias
+    record points it at the load balancer.
+  EOT
   type        = string
   default     = null
 
   validation {
-    condition     = var.domain_name == null || can(regex("^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,}$", var.domain_name))
+    condition = (
+      var.domain_name == null
+      || can(regex("^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,}$", var.domain_name))
+    )
     error_message = "domain_name must be a lowercase DNS name such as api.example.com."
   }
 }
 
 variable "route53_zone_id" {
-  description = "ID of the public Route 53 hosted zone of domain_name, used for certificate validation and the alias record."
+  description = <<-EOT
+    ID of the public Route 53 hosted zone of domain_name, used for certificate validation and the
+    alias record.
+  EOT
   type        = string
   default     = null
 }
@@ -162,14 +206,19 @@ variable "route53_zone_id" {
 ################################################################################
 
 variable "deletion_protection" {
-  description = "Refuse to delete the load balancer until this is turned off (keep true in production)."
+  description = <<-EOT
+    Refuse to delete the load balancer until this is turned off (keep true in production).
+  EOT
   type        = bool
   default     = true
   nullable    = false
 }
 
 variable "idle_timeout_seconds" {
-  description = "Seconds an idle client connection stays open; below the service's keep-alive timeout so the load balancer closes first."
+  description = <<-EOT
+    Seconds an idle client connection stays open; below the service's keep-alive timeout so the load
+    balancer closes first.
+  EOT
   type        = number
   default     = 50
   nullable    = false
@@ -193,7 +242,10 @@ variable "access_log_retention_days" {
 }
 
 variable "log_bucket_force_destroy" {
-  description = "Allow Terraform to delete the access log bucket while it still holds objects (true only for throw-away environments)."
+  description = <<-EOT
+    Allow Terraform to delete the access log bucket while it still holds objects (true only for
+    throw-away environments).
+  EOT
   type        = bool
   default     = false
   nullable    = false

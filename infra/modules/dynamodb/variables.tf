@@ -9,12 +9,17 @@ variable "table_name" {
 
   validation {
     condition     = can(regex("^[A-Za-z0-9_.-]{3,255}$", var.table_name))
-    error_message = "table_name must be 3-255 characters of letters, digits, underscore, dot and hyphen."
+    error_message = <<-EOT
+      table_name must be 3-255 characters of letters, digits, underscore, dot and hyphen.
+    EOT
   }
 }
 
 variable "hash_key_name" {
-  description = "Name of the partition key attribute (a string: the case-folded user name). Must match the service's DynamoDB adapter."
+  description = <<-EOT
+    Name of the partition key attribute (a string: the case-folded user name). Must match the
+    service's DynamoDB adapter.
+  EOT
   type        = string
   default     = "pk"
   nullable    = false
@@ -44,19 +49,27 @@ variable "tags" {
 ################################################################################
 
 variable "key_user_arns" {
-  description = "IAM roles allowed to use the table's KMS key, and only through DynamoDB (the service's task role)."
+  description = <<-EOT
+    IAM roles allowed to use the table's KMS key, and only through DynamoDB (the service's task
+    role).
+  EOT
   type        = list(string)
   default     = []
   nullable    = false
 
   validation {
-    condition     = alltrue([for arn in var.key_user_arns : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]+$", arn))])
+    condition = alltrue([
+      for arn in var.key_user_arns :
+      can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]+$", arn))
+    ])
     error_message = "key_user_arns must hold IAM role ARNs without wildcards."
   }
 }
 
 variable "key_deletion_window_days" {
-  description = "Days a scheduled deletion of the KMS key waits before the key (and so the data) is gone."
+  description = <<-EOT
+    Days a scheduled deletion of the KMS key waits before the key (and so the data) is gone.
+  EOT
   type        = number
   default     = 30
   nullable    = false

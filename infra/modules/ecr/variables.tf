@@ -4,13 +4,22 @@ variable "name" {
   nullable    = false
 
   validation {
-    condition     = can(regex("^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$", var.name)) && length(var.name) <= 256
-    error_message = "name must be a lowercase ECR repository name (letters, digits, '.', '_', '-' and '/'), at most 256 characters."
+    condition = (
+      can(regex("^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$", var.name))
+      && length(var.name) <= 256
+    )
+    error_message = <<-EOT
+      name must be a lowercase ECR repository name (letters, digits, '.', '_', '-' and '/'), at most
+      256 characters.
+    EOT
   }
 }
 
 variable "keep_image_count" {
-  description = "Images kept in the repository; older ones expire. Deploys and rollbacks can use only kept images."
+  description = <<-EOT
+    Images kept in the repository; older ones expire. Deploys and rollbacks can use only kept
+    images.
+  EOT
   type        = number
   default     = 100
   nullable    = false

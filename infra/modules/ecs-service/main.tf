@@ -35,7 +35,10 @@ locals {
     }]
 
     environment = [
-      { name = "HELLO_DATABASE_URL", value = "dynamodb://${var.table_name}?region=${local.region}" },
+      {
+        name  = "HELLO_DATABASE_URL"
+        value = "dynamodb://${var.table_name}?region=${local.region}"
+      },
       { name = "HELLO_LISTEN", value = "0.0.0.0:${var.container_port}" },
       { name = "HELLO_DRAIN_SECONDS", value = tostring(var.drain_seconds) },
       { name = "HELLO_SHUTDOWN_TIMEOUT_SECONDS", value = tostring(var.shutdown_timeout_seconds) },
@@ -121,7 +124,9 @@ data "aws_iam_policy_document" "ecs_tasks_assume" {
 
 resource "aws_iam_role" "execution" {
   name_prefix        = "${var.name}-exec-"
-  description        = "ECS agent for ${var.name}: pull the image, write logs, read the task's secrets"
+  description        = <<-EOT
+    ECS agent for ${var.name}: pull the image, write logs, read the task's secrets
+  EOT
   assume_role_policy = data.aws_iam_policy_document.ecs_tasks_assume.json
 
   tags = merge({ Name = "${var.name}-execution" }, var.tags)
@@ -149,9 +154,12 @@ data "aws_iam_policy_document" "execution" {
   }
 
   statement {
-    sid       = "WriteServiceLogs"
-    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-    resources = [aws_cloudwatch_log_group.this.arn, "${aws_cloudwatch_log_group.this.arn}:log-stream:*"]
+    sid     = "WriteServiceLogs"
+    actions = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = [
+      aws_cloudwatch_log_group.this.arn,
+      "${aws_cloudwatch_log_group.this.arn}:log-stream:*",
+    ]
   }
 
   dynamic "statement" {

@@ -9,7 +9,9 @@ variable "name" {
 
   validation {
     condition     = can(regex("^[a-z][a-z0-9-]{2,31}$", var.name))
-    error_message = "name must be 3-32 characters of lowercase letters, digits and hyphens, starting with a letter."
+    error_message = <<-EOT
+      name must be 3-32 characters of lowercase letters, digits and hyphens, starting with a letter.
+    EOT
   }
 }
 
@@ -25,24 +27,42 @@ variable "tags" {
 ################################################################################
 
 variable "image" {
-  description = "Image the first task definition revision runs, pinned by digest (<registry>/<repository>@sha256:<digest>). Later revisions come from the deploy pipeline."
+  description = <<-EOT
+    Image the first task definition revision runs, pinned by digest
+    (<registry>/<repository>@sha256:<digest>). Later revisions come from the deploy pipeline.
+  EOT
   type        = string
   nullable    = false
 
   validation {
-    condition     = can(regex("^[0-9]{12}\\.dkr\\.ecr\\.[a-z0-9-]+\\.amazonaws\\.com(\\.cn)?/[a-z0-9][a-z0-9._/-]*@sha256:[0-9a-f]{64}$", var.image))
-    error_message = "image must be an ECR image pinned by digest: <account>.dkr.ecr.<region>.amazonaws.com/<repository>@sha256:<64 hex digits>."
+    condition = can(regex(join("", [
+      "^[0-9]{12}\\.dkr\\.ecr\\.[a-z0-9-]+\\.amazonaws\\.com(\\.cn)?",
+      "/[a-z0-9][a-z0-9._/-]*@sha256:[0-9a-f]{64}$",
+    ]), var.image))
+    error_message = <<-EOT
+      image must be an ECR image pinned by digest:
+      <account>.dkr.ecr.<region>.amazonaws.com/<repository>@sha256:<64 hex digits>.
+    EOT
   }
 }
 
 variable "ecr_repository_arn" {
-  description = "ARN of the ECR repository the image comes from; the execution role may pull from it and nothing else."
+  description = <<-EOT
+    ARN of the ECR repository the image comes from; the execution role may pull from it and nothing
+    else.
+  EOT
   type        = string
   nullable    = false
 
   validation {
-    condition     = can(regex("^arn:aws[a-z-]*:ecr:[a-z0-9-]+:[0-9]{12}:repository/[a-z0-9][a-z0-9._/-]*$", var.ecr_repository_arn))
-    error_message = "ecr_repository_arn must be an ECR repository ARN (arn:aws:ecr:<region>:<account>:repository/<name>)."
+    condition = can(regex(
+      "^arn:aws[a-z-]*:ecr:[a-z0-9-]+:[0-9]{12}:repository/[a-z0-9][a-z0-9._/-]*$",
+      var.ecr_repository_arn
+    ))
+    error_message = <<-EOT
+      ecr_repository_arn must be an ECR repository ARN
+      (arn:aws:ecr:<region>:<account>:repository/<name>).
+    EOT
   }
 }
 
@@ -59,7 +79,9 @@ variable "cpu" {
 }
 
 variable "memory" {
-  description = "Task memory in MiB; Fargate accepts 2x to 8x the CPU units (AWS checks the exact pairs)."
+  description = <<-EOT
+    Task memory in MiB; Fargate accepts 2x to 8x the CPU units (AWS checks the exact pairs).
+  EOT
   type        = number
   default     = 1024
   nullable    = false
@@ -119,14 +141,26 @@ variable "time_zone" {
 }
 
 variable "secrets" {
-  description = "Environment variables filled from Secrets Manager at task start: name => secret ARN. The execution role may read exactly these secrets."
+  description = <<-EOT
+    Environment variables filled from Secrets Manager at task start: name => secret ARN. The
+    execution role may read exactly these secrets.
+  EOT
   type        = map(string)
   default     = {}
   nullable    = false
 
   validation {
-    condition     = alltrue([for name, arn in var.secrets : can(regex("^HELLO_[A-Z0-9_]+$", name)) && can(regex("^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]+$", arn))])
-    error_message = "secrets keys must be HELLO_* variable names and values full Secrets Manager secret ARNs."
+    condition = alltrue([
+      for name, arn in var.secrets :
+      can(regex("^HELLO_[A-Z0-9_]+$", name))
+      && can(regex(
+        "^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]+$",
+        arn
+      ))
+    ])
+    error_message = <<-EOT
+      secrets keys must be HELLO_* variable names and values full Secrets Manager secret ARNs.
+    EOT
   }
 }
 
@@ -135,35 +169,58 @@ variable "secrets" {
 ################################################################################
 
 variable "drain_seconds" {
-  description = "HELLO_DRAIN_SECONDS: after SIGTERM the service answers /readyz with 503 but keeps serving this long. Pass the same value as the target group's deregistration delay."
+  description = <<-EOT
+    HELLO_DRAIN_SECONDS: after SIGTERM the service answers /readyz with 503 but keeps serving this
+    long. Pass the same value as the target group's deregistration delay.
+  EOT
   type        = number
   nullable    = false
 
   validation {
-    condition     = var.drain_seconds >= 0 && var.drain_seconds <= 60 && floor(var.drain_seconds) == var.drain_seconds
+    condition = (
+      var.drain_seconds >= 0
+      && var.drain_seconds <= 60
+      && floor(var.drain_seconds) == var.drain_seconds
+    )
     error_message = "drain_seconds must be a whole number from 0 to 60."
   }
 }
 
 variable "shutdown_timeout_seconds" {
-  description = "HELLO_SHUTDOWN_TIMEOUT_SECONDS: after the drain, how long in-flight requests may take before the process exits."
+  description = <<-EOT
+    HELLO_SHUTDOWN_TIMEOUT_SECONDS: after the drain, how long in-flight requests may take before the
+    process exits.
+  EOT
   type        = number
   nullable    = false
 
   validation {
-    condition     = var.shutdown_timeout_seconds >= 1 && var.shutdown_timeout_seconds <= 60 && floor(var.shutdown_timeout_seconds) == var.shutdown_timeout_seconds
+    condition = (
+      var.shutdown_timeout_seconds >= 1
+      && var.shutdown_timeout_seconds <= 60
+      && floor(var.shutdown_timeout_seconds) == var.shutdown_timeout_seconds
+    )
     error_message = "shutdown_timeout_seconds must be a whole number from 1 to 60."
   }
 }
 
 variable "stop_timeout_seconds" {
-  description = "Container stopTimeout: seconds between SIGTERM and SIGKILL. Must exceed drain_seconds + shutdown_timeout_seconds; Fargate allows at most 120."
+  description = <<-EOT
+    Container stopTimeout: seconds between SIGTERM and SIGKILL. Must exceed drain_seconds +
+    shutdown_timeout_seconds; Fargate allows at most 120.
+  EOT
   type        = number
   nullable    = false
 
   validation {
-    condition     = var.stop_timeout_seconds > var.drain_seconds + var.shutdown_timeout_seconds && var.stop_timeout_seconds <= 120
-    error_message = "stop_timeout_seconds must be greater than drain_seconds + shutdown_timeout_seconds and at most 120."
+    condition = (
+      var.stop_timeout_seconds > var.drain_seconds + var.shutdown_timeout_seconds
+      && var.stop_timeout_seconds <= 120
+    )
+    error_message = <<-EOT
+      stop_timeout_seconds must be greater than drain_seconds + shutdown_timeout_seconds and at most
+      120.
+    EOT
   }
 }
 
@@ -172,7 +229,10 @@ variable "stop_timeout_seconds" {
 ################################################################################
 
 variable "availability_zone_count" {
-  description = "Number of availability zones of private_subnet_ids; the minimum task count is this times min_tasks_per_zone."
+  description = <<-EOT
+    Number of availability zones of private_subnet_ids; the minimum task count is this times
+    min_tasks_per_zone.
+  EOT
   type        = number
   default     = 3
   nullable    = false
@@ -184,13 +244,19 @@ variable "availability_zone_count" {
 }
 
 variable "min_tasks_per_zone" {
-  description = "Tasks kept in each availability zone at the lowest scale (2 in production, so losing a task never empties a zone)."
+  description = <<-EOT
+    Tasks kept in each availability zone at the lowest scale (2 in production, so losing a task
+    never empties a zone).
+  EOT
   type        = number
   default     = 1
   nullable    = false
 
   validation {
-    condition     = var.min_tasks_per_zone >= 1 && floor(var.min_tasks_per_zone) == var.min_tasks_per_zone
+    condition = (
+      var.min_tasks_per_zone >= 1
+      && floor(var.min_tasks_per_zone) == var.min_tasks_per_zone
+    )
     error_message = "min_tasks_per_zone must be a whole number of at least 1."
   }
 }
@@ -201,8 +267,13 @@ variable "max_capacity" {
   nullable    = false
 
   validation {
-    condition     = var.max_capacity >= var.availability_zone_count * var.min_tasks_per_zone && var.max_capacity <= 1000
-    error_message = "max_capacity must be at least availability_zone_count * min_tasks_per_zone and at most 1000."
+    condition = (
+      var.max_capacity >= var.availability_zone_count * var.min_tasks_per_zone
+      && var.max_capacity <= 1000
+    )
+    error_message = <<-EOT
+      max_capacity must be at least availability_zone_count * min_tasks_per_zone and at most 1000.
+    EOT
   }
 }
 
@@ -231,13 +302,18 @@ variable "requests_per_target" {
 }
 
 variable "health_check_grace_period_seconds" {
-  description = "Seconds after a task starts during which failing load balancer health checks do not stop it."
+  description = <<-EOT
+    Seconds after a task starts during which failing load balancer health checks do not stop it.
+  EOT
   type        = number
   default     = 30
   nullable    = false
 
   validation {
-    condition     = var.health_check_grace_period_seconds >= 0 && var.health_check_grace_period_seconds <= 600
+    condition = (
+      var.health_check_grace_period_seconds >= 0
+      && var.health_check_grace_period_seconds <= 600
+    )
     error_message = "health_check_grace_period_seconds must be from 0 to 600."
   }
 }
@@ -250,7 +326,9 @@ variable "container_insights" {
 
   validation {
     condition     = contains(["enabled", "enhanced"], var.container_insights)
-    error_message = "container_insights must be enabled or enhanced; the dashboard and alarms read its metrics."
+    error_message = <<-EOT
+      container_insights must be enabled or enhanced; the dashboard and alarms read its metrics.
+    EOT
   }
 }
 
@@ -261,8 +339,14 @@ variable "log_retention_days" {
   nullable    = false
 
   validation {
-    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
-    error_message = "log_retention_days must be a CloudWatch Logs retention: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288 or 3653."
+    condition = contains([
+      1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
+      3288, 3653,
+    ], var.log_retention_days)
+    error_message = <<-EOT
+      log_retention_days must be a CloudWatch Logs retention: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150,
+      180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288 or 3653.
+    EOT
   }
 }
 
@@ -293,18 +377,25 @@ variable "vpc_cidr" {
 }
 
 variable "private_subnet_ids" {
-  description = "Private subnets the tasks run in, one per availability zone. Never public subnets: tasks get no public IP."
+  description = <<-EOT
+    Private subnets the tasks run in, one per availability zone. Never public subnets: tasks get no
+    public IP.
+  EOT
   type        = list(string)
   nullable    = false
 
   validation {
     condition     = length(var.private_subnet_ids) >= 2
-    error_message = "private_subnet_ids must name at least two subnets in different availability zones."
+    error_message = <<-EOT
+      private_subnet_ids must name at least two subnets in different availability zones.
+    EOT
   }
 }
 
 variable "gateway_endpoint_prefix_list_ids" {
-  description = "Prefix lists of the S3 and DynamoDB gateway endpoints; tasks may open HTTPS to them."
+  description = <<-EOT
+    Prefix lists of the S3 and DynamoDB gateway endpoints; tasks may open HTTPS to them.
+  EOT
   type        = list(string)
   nullable    = false
 }
@@ -317,7 +408,9 @@ variable "allow_internet_egress" {
 }
 
 variable "load_balancer_security_group_id" {
-  description = "Security group of the load balancer: the only source the tasks admit, on container_port only."
+  description = <<-EOT
+    Security group of the load balancer: the only source the tasks admit, on container_port only.
+  EOT
   type        = string
   nullable    = false
 
@@ -334,13 +427,18 @@ variable "target_group_arn" {
 }
 
 variable "request_count_resource_label" {
-  description = "<load balancer ARN suffix>/<target group ARN suffix>, the resource label of the ALBRequestCountPerTarget scaling metric."
+  description = <<-EOT
+    <load balancer ARN suffix>/<target group ARN suffix>, the resource label of the
+    ALBRequestCountPerTarget scaling metric.
+  EOT
   type        = string
   nullable    = false
 
   validation {
     condition     = can(regex("^app/.+/targetgroup/.+$", var.request_count_resource_label))
-    error_message = "request_count_resource_label must look like app/<lb-name>/<id>/targetgroup/<tg-name>/<id>."
+    error_message = <<-EOT
+      request_count_resource_label must look like app/<lb-name>/<id>/targetgroup/<tg-name>/<id>.
+    EOT
   }
 }
 
@@ -349,23 +447,35 @@ variable "request_count_resource_label" {
 ################################################################################
 
 variable "table_name" {
-  description = "Name of the DynamoDB table the service stores users in (HELLO_DATABASE_URL=dynamodb://<table>?region=<region>)."
+  description = <<-EOT
+    Name of the DynamoDB table the service stores users in
+    (HELLO_DATABASE_URL=dynamodb://<table>?region=<region>).
+  EOT
   type        = string
   nullable    = false
 
   validation {
     condition     = can(regex("^[A-Za-z0-9_.-]{3,255}$", var.table_name))
-    error_message = "table_name must be a DynamoDB table name: 3-255 of letters, digits, underscore, dot and hyphen."
+    error_message = <<-EOT
+      table_name must be a DynamoDB table name: 3-255 of letters, digits, underscore, dot and
+      hyphen.
+    EOT
   }
 }
 
 variable "table_arn" {
-  description = "ARN of that table; the task role may GetItem, PutItem, DeleteItem and DescribeTable on it and nothing else."
+  description = <<-EOT
+    ARN of that table; the task role may GetItem, PutItem, DeleteItem and DescribeTable on it and
+    nothing else.
+  EOT
   type        = string
   nullable    = false
 
   validation {
-    condition     = can(regex("^arn:aws[a-z-]*:dynamodb:[a-z0-9-]+:[0-9]{12}:table/[A-Za-z0-9_.-]+$", var.table_arn))
+    condition = can(regex(
+      "^arn:aws[a-z-]*:dynamodb:[a-z0-9-]+:[0-9]{12}:table/[A-Za-z0-9_.-]+$",
+      var.table_arn
+    ))
     error_message = "table_arn must be a DynamoDB table ARN without wildcards."
   }
 }

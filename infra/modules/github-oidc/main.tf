@@ -1,7 +1,10 @@
 locals {
-  oidc_host    = "token.actions.githubusercontent.com"
-  oidc_url     = "https://${local.oidc_host}"
-  provider_arn = one(concat(aws_iam_openid_connect_provider.this[*].arn, data.aws_iam_openid_connect_provider.this[*].arn))
+  oidc_host = "token.actions.githubusercontent.com"
+  oidc_url  = "https://${local.oidc_host}"
+  provider_arn = one(concat(
+    aws_iam_openid_connect_provider.this[*].arn,
+    data.aws_iam_openid_connect_provider.this[*].arn
+  ))
 }
 
 ################################################################################

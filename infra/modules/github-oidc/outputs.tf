@@ -1,5 +1,7 @@
 output "role_arn" {
-  description = "ARN of the role; the workflow passes it to configure-aws-credentials as role-to-assume."
+  description = <<-EOT
+    ARN of the role; the workflow passes it to configure-aws-credentials as role-to-assume.
+  EOT
   value       = aws_iam_role.this.arn
 }
 

@@ -3,7 +3,10 @@
 ################################################################################
 
 variable "create_oidc_provider" {
-  description = "Create the account's GitHub Actions OIDC identity provider (once per account); false looks the existing one up."
+  description = <<-EOT
+    Create the account's GitHub Actions OIDC identity provider (once per account); false looks the
+    existing one up.
+  EOT
   type        = bool
   default     = false
   nullable    = false
@@ -19,7 +22,10 @@ variable "github_repository" {
   nullable    = false
 
   validation {
-    condition     = can(regex("^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$", var.github_repository))
+    condition = can(regex(
+      "^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$",
+      var.github_repository
+    ))
     error_message = "github_repository must be owner/name, for example octo-org/hello-birthday."
   }
 }
@@ -36,13 +42,25 @@ variable "role_name" {
 }
 
 variable "subjects" {
-  description = "Token subjects allowed, after repo:<owner>/<name>: exact branch refs (ref:refs/heads/main) or GitHub environments (environment:prod). No wildcards."
+  description = <<-EOT
+    Token subjects allowed, after repo:<owner>/<name>: exact branch refs (ref:refs/heads/main) or
+    GitHub environments (environment:prod). No wildcards.
+  EOT
   type        = list(string)
   nullable    = false
 
   validation {
-    condition     = length(var.subjects) > 0 && alltrue([for subject in var.subjects : can(regex("^(ref:refs/heads/[A-Za-z0-9._/-]+|environment:[A-Za-z0-9._-]+)$", subject))])
-    error_message = "subjects must be a non-empty list of ref:refs/heads/<branch> or environment:<name> values, without wildcards."
+    condition = (
+      length(var.subjects) > 0
+      && alltrue([
+        for subject in var.subjects :
+        can(regex("^(ref:refs/heads/[A-Za-z0-9._/-]+|environment:[A-Za-z0-9._-]+)$", subject))
+      ])
+    )
+    error_message = <<-EOT
+      subjects must be a non-empty list of ref:refs/heads/<branch> or environment:<name> values,
+      without wildcards.
+    EOT
   }
 }
 
@@ -59,7 +77,10 @@ variable "max_session_duration_seconds" {
   nullable    = false
 
   validation {
-    condition     = var.max_session_duration_seconds >= 3600 && var.max_session_duration_seconds <= 43200
+    condition = (
+      var.max_session_duration_seconds >= 3600
+      && var.max_session_duration_seconds <= 43200
+    )
     error_message = "max_session_duration_seconds must be from 3600 to 43200."
   }
 }

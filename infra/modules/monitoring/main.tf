@@ -153,8 +153,11 @@ resource "aws_sns_topic_subscription" "email" {
 ################################################################################
 
 resource "aws_cloudwatch_metric_alarm" "error_rate" {
-  alarm_name          = "${var.name}-5xx-rate"
-  alarm_description   = "More than ${var.error_rate_threshold_percent}% of requests answered 5xx (service or load balancer) in 2 of 3 minutes."
+  alarm_name = "${var.name}-5xx-rate"
+  alarm_description = join(" ", [
+    "More than ${var.error_rate_threshold_percent}% of requests answered 5xx",
+    "(service or load balancer) in 2 of 3 minutes.",
+  ])
   comparison_operator = "GreaterThanThreshold"
   threshold           = var.error_rate_threshold_percent
   evaluation_periods  = 3
@@ -210,8 +213,11 @@ resource "aws_cloudwatch_metric_alarm" "error_rate" {
 }
 
 resource "aws_cloudwatch_metric_alarm" "p99_latency" {
-  alarm_name          = "${var.name}-p99-latency"
-  alarm_description   = "p99 target response time above ${var.p99_latency_threshold_seconds}s in 3 of 5 minutes."
+  alarm_name = "${var.name}-p99-latency"
+  alarm_description = join(" ", [
+    "p99 target response time above ${var.p99_latency_threshold_seconds}s",
+    "in 3 of 5 minutes.",
+  ])
   namespace           = "AWS/ApplicationELB"
   metric_name         = "TargetResponseTime"
   dimensions          = local.target_dimensions
@@ -251,8 +257,11 @@ resource "aws_cloudwatch_metric_alarm" "unhealthy_hosts" {
 ################################################################################
 
 resource "aws_cloudwatch_metric_alarm" "cpu" {
-  alarm_name          = "${var.name}-cpu"
-  alarm_description   = "Average task CPU above ${var.cpu_threshold_percent}% for 5 minutes: scaling is not keeping up or max_capacity is reached."
+  alarm_name = "${var.name}-cpu"
+  alarm_description = join(" ", [
+    "Average task CPU above ${var.cpu_threshold_percent}% for 5 minutes:",
+    "scaling is not keeping up or max_capacity is reached.",
+  ])
   namespace           = "AWS/ECS"
   metric_name         = "CPUUtilization"
   dimensions          = local.service_dimensions
@@ -287,8 +296,11 @@ resource "aws_cloudwatch_metric_alarm" "memory" {
 }
 
 resource "aws_cloudwatch_metric_alarm" "running_tasks" {
-  alarm_name          = "${var.name}-running-tasks"
-  alarm_description   = "Fewer than ${var.min_running_tasks} tasks running for 3 minutes (Container Insights)."
+  alarm_name = "${var.name}-running-tasks"
+  alarm_description = join(" ", [
+    "Fewer than ${var.min_running_tasks} tasks running for 3 minutes",
+    "(Container Insights).",
+  ])
   namespace           = "ECS/ContainerInsights"
   metric_name         = "RunningTaskCount"
   dimensions          = local.service_dimensions
@@ -309,8 +321,11 @@ resource "aws_cloudwatch_metric_alarm" "running_tasks" {
 ################################################################################
 
 resource "aws_cloudwatch_metric_alarm" "dynamodb_throttles" {
-  alarm_name          = "${var.name}-dynamodb-throttles"
-  alarm_description   = "DynamoDB throttled reads or writes of ${var.table_name} (the service retries, then answers 503)."
+  alarm_name = "${var.name}-dynamodb-throttles"
+  alarm_description = join(" ", [
+    "DynamoDB throttled reads or writes of ${var.table_name}",
+    "(the service retries, then answers 503).",
+  ])
   comparison_operator = "GreaterThanThreshold"
   threshold           = 0
   evaluation_periods  = 1
@@ -353,8 +368,11 @@ resource "aws_cloudwatch_metric_alarm" "dynamodb_throttles" {
 }
 
 resource "aws_cloudwatch_metric_alarm" "dynamodb_errors" {
-  alarm_name          = "${var.name}-dynamodb-errors"
-  alarm_description   = "DynamoDB answered GetItem, PutItem or DeleteItem on ${var.table_name} with a server error."
+  alarm_name = "${var.name}-dynamodb-errors"
+  alarm_description = join(" ", [
+    "DynamoDB answered GetItem, PutItem or DeleteItem on ${var.table_name}",
+    "with a server error.",
+  ])
   comparison_operator = "GreaterThanThreshold"
   threshold           = 0
   evaluation_periods  = 1
@@ -424,11 +442,12 @@ locals {
     aws_cloudwatch_metric_alarm.dynamodb_errors.arn,
   ]
 
-  lb   = var.load_balancer_arn_suffix
-  tg   = var.target_group_arn_suffix
-  ecs  = ["ClusterName", var.cluster_name, "ServiceName", var.service_name]
-  ddb  = ["TableName", var.table_name]
-  base = { region = local.region, period = 60 }
+  lb          = var.load_balancer_arn_suffix
+  tg          = var.target_group_arn_suffix
+  ecs         = ["ClusterName", var.cluster_name, "ServiceName", var.service_name]
+  ddb         = ["TableName", var.table_name]
+  ddb_latency = concat(["AWS/DynamoDB", "SuccessfulRequestLatency"], local.ddb)
+  base        = { region = local.region, period = 60 }
 }
 
 resource "aws_cloudwatch_dashboard" "this" {
@@ -470,10 +489,15 @@ resource "aws_cloudwatch_dashboard" "this" {
         properties = merge(local.base, {
           title = "Target response time (s)"
           metrics = [
-            ["AWS/ApplicationELB", "TargetResponseTime", "LoadBalancer", local.lb, "TargetGroup", local.tg, { stat = "p50", label = "p50" }],
+            [
+              "AWS/ApplicationELB", "TargetResponseTime", "LoadBalancer", local.lb,
+              "TargetGroup", local.tg, { stat = "p50", label = "p50" },
+            ],
             ["...", { stat = "p99", label = "p99" }],
           ]
-          annotations = { horizontal = [{ label = "p99 alarm", value = var.p99_latency_threshold_seconds }] }
+          annotations = {
+            horizontal = [{ label = "p99 alarm", value = var.p99_latency_threshold_seconds }]
+          }
         })
       },
       {
@@ -486,7 +510,10 @@ resource "aws_cloudwatch_dashboard" "this" {
           title = "Healthy and unhealthy targets"
           stat  = "Minimum"
           metrics = [
-            ["AWS/ApplicationELB", "HealthyHostCount", "LoadBalancer", local.lb, "TargetGroup", local.tg],
+            [
+              "AWS/ApplicationELB", "HealthyHostCount",
+              "LoadBalancer", local.lb, "TargetGroup", local.tg,
+            ],
             [".", "UnHealthyHostCount", ".", ".", ".", ".", { stat = "Maximum" }],
           ]
         })
@@ -533,9 +560,9 @@ resource "aws_cloudwatch_dashboard" "this" {
           title = "DynamoDB latency (ms)"
           stat  = "Average"
           metrics = [
-            concat(["AWS/DynamoDB", "SuccessfulRequestLatency"], local.ddb, ["Operation", "GetItem"]),
-            concat(["AWS/DynamoDB", "SuccessfulRequestLatency"], local.ddb, ["Operation", "PutItem"]),
-            concat(["AWS/DynamoDB", "SuccessfulRequestLatency"], local.ddb, ["Operation", "DeleteItem"]),
+            concat(local.ddb_latency, ["Operation", "GetItem"]),
+            concat(local.ddb_latency, ["Operation", "PutItem"]),
+            concat(local.ddb_latency, ["Operation", "DeleteItem"]),
           ]
         })
       },

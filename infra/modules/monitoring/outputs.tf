@@ -9,7 +9,10 @@ output "dashboard_name" {
 
 output "dashboard_url" {
   description = "Console URL of the dashboard."
-  value       = "https://${local.region}.console.aws.amazon.com/cloudwatch/home?region=${local.region}#dashboards:name=${aws_cloudwatch_dashboard.this.dashboard_name}"
+  value = join("", [
+    "https://${local.region}.console.aws.amazon.com/cloudwatch/home?region=${local.region}",
+    "#dashboards:name=${aws_cloudwatch_dashboard.this.dashboard_name}",
+  ])
 }
 
 ################################################################################

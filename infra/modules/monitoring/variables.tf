@@ -9,18 +9,24 @@ variable "name" {
 
   validation {
     condition     = can(regex("^[a-z][a-z0-9-]{2,31}$", var.name))
-    error_message = "name must be 3-32 characters of lowercase letters, digits and hyphens, starting with a letter."
+    error_message = <<-EOT
+      name must be 3-32 characters of lowercase letters, digits and hyphens, starting with a letter.
+    EOT
   }
 }
 
 variable "alarm_emails" {
-  description = "Email addresses subscribed to the alarm topic (each must confirm the subscription once)."
+  description = <<-EOT
+    Email addresses subscribed to the alarm topic (each must confirm the subscription once).
+  EOT
   type        = list(string)
   default     = []
   nullable    = false
 
   validation {
-    condition     = alltrue([for email in var.alarm_emails : can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", email))])
+    condition = alltrue([
+      for email in var.alarm_emails : can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", email))
+    ])
     error_message = "alarm_emails must hold email addresses."
   }
 }
@@ -81,7 +87,10 @@ variable "table_name" {
 ################################################################################
 
 variable "error_rate_threshold_percent" {
-  description = "Alarm when 5xx answers (from the targets and from the load balancer itself) exceed this share of requests."
+  description = <<-EOT
+    Alarm when 5xx answers (from the targets and from the load balancer itself) exceed this share of
+    requests.
+  EOT
   type        = number
   default     = 1
   nullable    = false

@@ -11,8 +11,11 @@ data "aws_caller_identity" "current" {}
 data "aws_region" "current" {}
 
 locals {
-  azs         = slice(data.aws_availability_zones.available.names, 0, var.availability_zone_count)
-  nat_count   = var.enable_nat_gateway ? (var.single_nat_gateway ? 1 : var.availability_zone_count) : 0
+  azs = slice(data.aws_availability_zones.available.names, 0, var.availability_zone_count)
+  nat_count = (var.enable_nat_gateway
+    ? (var.single_nat_gateway ? 1 : var.availability_zone_count)
+    : 0
+  )
   account_id  = data.aws_caller_identity.current.account_id
   region      = data.aws_region.current.name
   flow_prefix = "vpc-flow-logs"
@@ -90,7 +93,10 @@ resource "aws_subnet" "private" {
   cidr_block              = cidrsubnet(var.cidr, 4, count.index)
   map_public_ip_on_launch = false
 
-  tags = merge({ Name = "${var.name}-private-${local.azs[count.index]}", Tier = "private" }, var.tags)
+  tags = merge(
+    { Name = "${var.name}-private-${local.azs[count.index]}", Tier = "private" },
+    var.tags
+  )
 }
 
 # One route table per zone, so a per-zone NAT gateway keeps each zone's egress in that zone.
@@ -264,9 +270,11 @@ resource "aws_s3_bucket_lifecycle_configuration" "flow_logs" {
 
 data "aws_iam_policy_document" "flow_logs_bucket" {
   statement {
-    sid       = "LogDeliveryWrite"
-    actions   = ["s3:PutObject"]
-    resources = ["${aws_s3_bucket.flow_logs.arn}/${local.flow_prefix}/AWSLogs/${local.account_id}/*"]
+    sid     = "LogDeliveryWrite"
+    actions = ["s3:PutObject"]
+    resources = [
+      "${aws_s3_bucket.flow_logs.arn}/${local.flow_prefix}/AWSLogs/${local.account_id}/*",
+    ]
 
     principals {
       type        = "Service"

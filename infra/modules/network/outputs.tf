@@ -41,7 +41,9 @@ output "private_route_table_ids" {
 ################################################################################
 
 output "gateway_endpoint_prefix_list_ids" {
-  description = "Prefix list IDs of the S3 and DynamoDB gateway endpoints, for security group egress rules."
+  description = <<-EOT
+    Prefix list IDs of the S3 and DynamoDB gateway endpoints, for security group egress rules.
+  EOT
   value       = [aws_vpc_endpoint.s3.prefix_list_id, aws_vpc_endpoint.dynamodb.prefix_list_id]
 }
 

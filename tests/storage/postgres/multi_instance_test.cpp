@@ -85,6 +85,17 @@ TEST(PostgresInstances, WriteThroughOneIsSeenAtOnceThroughTheOthers) {
   EXPECT_EQ(Status(HttpRequest(port(2), "GET", "/hello/alice")), 404);
 }
 
+TEST(PostgresInstances, ExportsConnectionPoolMetrics) {
+  TestDatabase db;
+  auto server = StartServer(db.Url());
+  ASSERT_EQ(Status(HttpRequest(server->Port(), "GET", "/hello/Nobody")), 404);
+  const auto metrics = HttpRequest(server->Port(), "GET", "/metrics");
+  ASSERT_EQ(Status(metrics), 200);
+  for (const char* family : {"db_pool_connections{", "db_pool_waiting", "db_pool_errors_total"}) {
+    EXPECT_NE(metrics->body.find(family), std::string::npos) << family;
+  }
+}
+
 TEST(PostgresInstances, HundredConcurrentPutsOverThreeInstancesLoseNothing) {
   TestDatabase db;
   std::vector<std::unique_ptr<ServerProcess>> servers;
