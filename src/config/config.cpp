@@ -287,7 +287,7 @@ std::vector<Setting> Settings() {
        Apply(count(kMaxIoThreads), [](Config& c, auto v) { c.server.io_threads = v; })});
   settings.push_back(
       {"--max-connections", "HELLO_MAX_CONNECTIONS", "N",
-       "Open client connections at most; more wait to be accepted (default 10000)",
+       "Open client connections at most; more are answered 503 and closed (default 10000)",
        Apply(count(kMaxConnections), [](Config& c, auto v) { c.server.max_connections = v; })});
   settings.push_back(
       {"--header-timeout-ms", "HELLO_HEADER_TIMEOUT_MS", "MS",
