@@ -8,7 +8,7 @@ LISTEN ?= 127.0.0.1:8080
 JOBS ?= $(shell nproc)
 export CHECKPOINT_DISABLE := 1
 
-.PHONY: help deps deps-test build run test check test-sanitize bench
+.PHONY: help deps deps-test build run test test-container check test-sanitize bench
 .PHONY: format format-check lint tidy clean
 
 help: ## List the targets
@@ -27,11 +27,18 @@ build: deps ## Build the release binary at build/release/hello-birthday
 run: build ## Build, then serve on 127.0.0.1:8080 with the embedded SQLite store
 	$(BINARY) --listen $(LISTEN) --log-format text
 
-test: deps-test ## Run every test: sanitizer build first, then the full release suite
+# The container suite (image build, local stack, rolling deploys under load) needs dockerd
+# and about 12 minutes on two cores; it runs as `make test-container`.
+test: deps-test ## Run the tests: sanitizer build first, then the release suite
 	@$(MAKE) --no-print-directory test-sanitize
 	@cmake --preset release >/dev/null
 	@cmake --build --preset release -j $(JOBS)
-	@ctest --preset release -j $(JOBS) --timeout 600
+	@ctest --preset release -j $(JOBS) --timeout 600 -LE container
+
+test-container: deps-test ## Image, container and local-stack tests (starts dockerd)
+	@cmake --preset release >/dev/null
+	@cmake --build --preset release -j $(JOBS)
+	@ctest --preset release --timeout 3000 -L container
 
 check: deps-test ## Fast inner loop: unit tests and the SQLite HTTP suite on the release build
 	@cmake --preset release >/dev/null

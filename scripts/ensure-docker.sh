@@ -74,8 +74,8 @@ start_daemon() {
   else
     say "starting dockerd (log: $DOCKERD_LOG)"
     # setsid: the daemon belongs to no caller's session, so it outlives this script and any
-    # test that ran it.
-    setsid dockerd >>"$DOCKERD_LOG" 2>&1 </dev/null &
+    # test that ran it. 9>&-: it must not inherit (and so hold for ever) the lock below.
+    setsid dockerd >>"$DOCKERD_LOG" 2>&1 </dev/null 9>&- &
     pid=$!
   fi
   for ((i = 0; i < DOCKER_WAIT * 5; i++)); do
@@ -118,9 +118,14 @@ path-exclude /usr/share/locale/*
 path-include /usr/share/locale/locale.alias
 path-exclude /usr/share/lintian/*
 EOF
+  # No binary package caches (tens of MB, rebuilt from the lists on the next update) and no
+  # downloaded .deb files left behind in any layer.
   cat >"$root/etc/apt/apt.conf.d/slim" <<'EOF'
 APT::Install-Recommends "false";
+APT::Keep-Downloaded-Packages "false";
 Acquire::Languages "none";
+Dir::Cache::pkgcache "";
+Dir::Cache::srcpkgcache "";
 EOF
   rm -f "$root/etc/apt/sources.list"
   cat >"$root/etc/apt/sources.list.d/debian.sources" <<EOF
