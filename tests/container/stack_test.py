@@ -1,17 +1,20 @@
 #!/usr/bin/env python3
 """Container tests: the image, one container, and the local stack under load.
 
-Usage: stack_test.py STEP    (STEP: image, run, up, prometheus, rollout, bad-release, sigkill,
-                              rollback, down)
+Usage: stack_test.py STEP    (STEP: engine, image, run, up, prometheus, rollout, bad-release,
+                              sigkill, rollback, down, engine-stop)
 
 ctest runs the steps in this order (tests/container/tests.cmake). Everything listens on
 127.0.0.1 only, every wait is bounded, and the stack of these tests is its own compose project
-with its own ports (25682-25699), so a developer's `make up` stack is left alone.
+with its own ports (25682-25699), so a developer's `make up` stack is left alone. A dockerd
+that "engine" had to start is stopped again by "engine-stop"; one that was already running is
+left running.
 """
 
 import http.client
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -32,6 +35,9 @@ STACK_PORT, STATS_PORT, PROMETHEUS_PORT = 25682, 25683, 25691
 READY_SECONDS = 15  # how long the bad release may try to become ready
 STATE_DIR = os.environ.get("HELLO_CONTAINER_STATE_DIR",
                            os.path.join(ROOT, "build", "container-tests"))
+# Holds the PID of the dockerd the suite started; absent when the engine was already running.
+ENGINE_MARK = os.path.join(STATE_DIR, "started-dockerd.pid")
+ENSURE_DOCKER = os.path.join(ROOT, "scripts", "ensure-docker.sh")
 STACK_ENV = dict(os.environ,
                  HELLO_STACK_PROJECT=PROJECT,
                  HELLO_STACK_PORT=str(STACK_PORT),
@@ -205,6 +211,59 @@ def expect_no_failures(generator, label):
 ################################################################################################
 # Steps
 ################################################################################################
+
+def engine_answers():
+    try:
+        return subprocess.run(["docker", "info"], capture_output=True, timeout=30).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
+def step_engine():
+    """Makes sure a Docker engine answers and the base image exists; remembers whether the
+    suite had to start dockerd, so that engine-stop stops only what the suite started."""
+    os.makedirs(STATE_DIR, exist_ok=True)
+    already_running = engine_answers()
+    run([ENSURE_DOCKER], timeout=900)
+    if already_running:
+        log("dockerd was already running; the suite leaves it running")
+        if os.path.exists(ENGINE_MARK):
+            os.remove(ENGINE_MARK)
+        return
+    with open("/var/run/docker.pid") as file:
+        pid = file.read().strip()
+    with open(ENGINE_MARK, "w") as file:
+        file.write(pid + "\n")
+    log(f"started dockerd {pid}; engine-stop stops it after the suite")
+
+
+def step_engine_stop():
+    """Stops the dockerd that step_engine started (and with it its containerd)."""
+    try:
+        with open(ENGINE_MARK) as file:
+            pid = int(file.read())
+    except FileNotFoundError:
+        log("the suite started no dockerd; nothing to stop")
+        return
+    os.remove(ENGINE_MARK)
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        log(f"dockerd {pid} had already exited")
+        return
+    wait_for(f"dockerd {pid} to exit", lambda: not process_alive(pid), 60, interval=0.2)
+    log(f"stopped dockerd {pid}")
+
+
+def process_alive(pid):
+    # dockerd is not a child of this process, so it cannot be waited for; a zombie still
+    # answers kill(0), so /proc tells whether it has exited.
+    try:
+        with open(f"/proc/{pid}/stat") as file:
+            return file.read().split(")")[-1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
 
 def step_image():
     """The image builds (unit tests run inside), is small, and carries its labels."""
@@ -477,6 +536,7 @@ def step_down():
 
 
 STEPS = {
+    "engine": step_engine,
     "image": step_image,
     "run": step_run,
     "up": step_up,
@@ -486,6 +546,7 @@ STEPS = {
     "sigkill": step_sigkill,
     "rollback": step_rollback,
     "down": step_down,
+    "engine-stop": step_engine_stop,
 }
 
 
@@ -496,7 +557,8 @@ def main():
     if os.geteuid() != 0:
         print("error: the container tests run as root (they start dockerd)", file=sys.stderr)
         return 1
-    run([os.path.join(ROOT, "scripts", "ensure-docker.sh")], timeout=900)
+    if sys.argv[1] not in ("engine", "engine-stop"):
+        run([ENSURE_DOCKER, "--check"], timeout=60)
     STEPS[sys.argv[1]]()
     log(f"{sys.argv[1]}: passed")
     return 0
