@@ -27,3 +27,14 @@ endforeach()
 # The smoke test of the deploy pipeline runs against the real service binary.
 set_tests_properties(infra.scripts PROPERTIES
   ENVIRONMENT "CHECKPOINT_DISABLE=1;HELLO_BINARY=$<TARGET_FILE:hello-birthday>")
+
+# terraform init/validate/test against a local provider mirror and the committed lock files;
+# skipped (exit 77) where no mirror holds the locked provider. The self-test proves that a
+# broken module fails it.
+set(hello_terraform_validate ${CMAKE_CURRENT_LIST_DIR}/terraform-validate.sh)
+add_test(NAME infra.terraform_validate COMMAND ${hello_terraform_validate})
+add_test(NAME infra.terraform_validate_self_test COMMAND ${hello_terraform_validate} --self-test)
+set_tests_properties(infra.terraform_validate infra.terraform_validate_self_test PROPERTIES
+  LABELS infra
+  SKIP_RETURN_CODE 77
+  TIMEOUT 600)

@@ -7,9 +7,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { repoRoot } from './lib/hcl.mjs';
-import { checkAll } from './lib/workflows.mjs';
+import { checkAll, checkTerraformTests } from './lib/workflows.mjs';
 
 const workflows = path.join(repoRoot, '.github', 'workflows');
+const infra = path.join(repoRoot, 'infra');
 const actionlint = path.join(repoRoot, 'infra', 'tools', 'actionlint.mjs');
 const files = () => fs.readdirSync(workflows).filter((f) => f.endsWith('.yml')).map((f) => path.join(workflows, f));
 
@@ -75,6 +76,7 @@ const kRuleBreaks = [
   { why: 'no sanitizer job', file: 'ci.yml', find: 'run: make test-sanitize', replace: 'run: make check' },
   { why: 'an image scan that never fails', file: 'ci.yml', find: '          ignore-unfixed: true\n          exit-code: "1"', replace: '          ignore-unfixed: true\n          exit-code: "0"' },
   { why: 'no configuration scan', file: 'terraform.yml', find: 'scan-type: config', replace: 'scan-type: fs' },
+  { why: 'no terraform test step', file: 'terraform.yml', find: 'terraform -chdir="$dir" test -no-color', replace: 'terraform -chdir="$dir" validate -no-color' },
 ];
 
 for (const b of kRuleBreaks) {
@@ -87,6 +89,48 @@ for (const b of kRuleBreaks) {
     }
   });
 }
+
+test('workflows: terraform test runs in every module with a tests/ folder', () => {
+  assert.deepEqual(checkTerraformTests(workflows, infra), []);
+});
+
+const kTestStepBreaks = [
+  { why: 'a tested module left out of the loop', find: ' infra/modules/network; do', replace: '; do',
+    want: /modules\/network has tests\/\*\.tftest\.hcl but the terraform test step does not run it/ },
+  { why: 'a module without tests in the loop', find: ' infra/modules/network; do', replace: ' infra/modules/network infra/modules/ecr; do',
+    want: /runs modules\/ecr, which has no tests/ },
+  { why: 'no terraform test step', find: 'terraform -chdir="$dir" test -no-color', replace: 'terraform -chdir="$dir" plan -no-color',
+    want: /the validate job has no terraform test step/ },
+  { why: 'a test step with no validate step before it', find: '&& terraform -chdir="$dir" validate -no-color', replace: '&& terraform -chdir="$dir" providers -no-color',
+    want: /must follow the validate step/ },
+];
+
+for (const b of kTestStepBreaks) {
+  test(`workflows: the terraform test check catches ${b.why}`, () => {
+    const dir = brokenCopy('terraform.yml', b.find, b.replace);
+    try {
+      const errors = checkTerraformTests(dir, infra);
+      assert.equal(errors.length, 1, errors.join('\n'));
+      assert.match(errors[0], b.want);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+}
+
+test('workflows: the terraform test check catches a new tests/ folder the workflow skips', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'infra-tests-'));
+  try {
+    fs.cpSync(infra, dir, { recursive: true, filter: (src) => !src.includes(`${path.sep}.terraform`) });
+    fs.mkdirSync(path.join(dir, 'modules', 'ecr', 'tests'));
+    fs.writeFileSync(path.join(dir, 'modules', 'ecr', 'tests', 'registry.tftest.hcl'),
+      'mock_provider "aws" {}\n\nrun "plan_only" {\n  command = plan\n}\n');
+    assert.deepEqual(checkTerraformTests(workflows, dir),
+      ['terraform.yml: modules/ecr has tests/*.tftest.hcl but the terraform test step does not run it']);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
 
 test('workflows: yamllint finds nothing', (t) => {
   if (spawnSync('sh', ['-c', 'command -v yamllint'], { encoding: 'utf8' }).status !== 0) {

@@ -4,7 +4,7 @@
 # Usage: tests/lint/check-style.sh clang-format|shell-lint|line-length
 #   clang-format  every C++ file is formatted as .clang-format says
 #   shell-lint    every shell script passes shellcheck
-#   line-length   no C++, CMake, shell or Terraform line exceeds 100 columns
+#   line-length   no C++, CMake, shell or Terraform (.tf, .hcl) line exceeds 100 columns
 set -Eeuo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -35,7 +35,8 @@ check_shellcheck() {
 
 check_line_length() {
   local files long
-  mapfile -t files < <(project_files '*.cpp' '*.hpp' '*.cmake' 'CMakeLists.txt' '*.sh' '*.tf')
+  mapfile -t files < <(project_files '*.cpp' '*.hpp' '*.cmake' 'CMakeLists.txt' '*.sh' '*.tf' \
+    '*.hcl')
   [ ${#files[@]} -gt 0 ] || die "no files found"
   long=$(cd "$ROOT" && awk 'length > 100 { print FILENAME ":" FNR ": " length " columns" }' \
     "${files[@]}")

@@ -18,19 +18,29 @@ export function hclParser() {
   }
 }
 
-/** Every .tf file below `dir`, relative to it, in a stable order. */
-export function listTfFiles(dir) {
+/** Every file below `dir` whose name ends with `suffix`, relative to `dir`, in a stable order. */
+export function listFiles(dir, suffix) {
   const out = [];
   const walk = (rel) => {
     for (const entry of fs.readdirSync(path.join(dir, rel), { withFileTypes: true })) {
       if (entry.name.startsWith('.')) continue;
       const child = path.join(rel, entry.name);
       if (entry.isDirectory()) walk(child);
-      else if (entry.name.endsWith('.tf')) out.push(child);
+      else if (entry.name.endsWith(suffix)) out.push(child);
     }
   };
   walk('');
   return out.sort();
+}
+
+/** Every .tf file below `dir`, relative to it, in a stable order. */
+export function listTfFiles(dir) {
+  return listFiles(dir, '.tf');
+}
+
+/** Every `terraform test` file (.tftest.hcl) below `dir`, relative to it, in a stable order. */
+export function listTestFiles(dir) {
+  return listFiles(dir, '.tftest.hcl');
 }
 
 // Parsed JSON by file text: the mutation tests parse many copies that differ in one file only.

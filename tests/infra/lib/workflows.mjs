@@ -3,6 +3,7 @@
 // are written in one plain YAML style, so line-level checks are exact enough.
 import fs from 'node:fs';
 import path from 'node:path';
+import { modulesWithTests } from './tftest.mjs';
 
 /** The text under each job (two-space indented key under the top-level `jobs:`). */
 export function jobsOf(text) {
@@ -84,6 +85,7 @@ export function checkContents(file, text) {
     case 'terraform.yml':
       need(out, file, jobs.validate ?? '', /terraform fmt -check -recursive/, 'needs terraform fmt -check');
       need(out, file, jobs.validate ?? '', /terraform -chdir="\$dir" validate/, 'needs terraform validate');
+      need(out, file, jobs.validate ?? '', /terraform -chdir="\$dir" test /, 'needs terraform test (the plan-only module tests)');
       need(out, file, jobs.tflint ?? '', /tflint --chdir infra --recursive/, 'needs tflint');
       need(out, file, jobs.scan ?? '', /scan-type: config[\s\S]*exit-code: "1"/, 'needs a failing configuration scan');
       break;
@@ -110,6 +112,40 @@ export function checkContents(file, text) {
     }
     default:
       break;
+  }
+  return out;
+}
+
+/**
+ * The `terraform test` step of terraform.yml's validate job: the folders its `for dir in ...`
+ * loop names, and whether it comes after the validate step (whose `init` it reuses). Null when
+ * there is no such step.
+ */
+export function terraformTestStep(text) {
+  const steps = (jobsOf(text).validate ?? '').split(/\n(?= {6}- name: )/);
+  const at = steps.findIndex((s) => /terraform -chdir="\$dir" test /.test(s));
+  if (at < 0) return null;
+  const loop = /^\s*for dir in ([^;\n]+); do$/m.exec(steps[at]);
+  return {
+    dirs: loop ? loop[1].trim().split(/\s+/) : [],
+    afterValidate: steps.slice(0, at).some((s) => /terraform -chdir="\$dir" validate/.test(s)),
+  };
+}
+
+/** The workflow runs `terraform test` in exactly the modules of `infraDir` that have tests/. */
+export function checkTerraformTests(workflowsDir, infraDir) {
+  const file = 'terraform.yml';
+  const step = terraformTestStep(fs.readFileSync(path.join(workflowsDir, file), 'utf8'));
+  if (!step) return [`${file}: the validate job has no terraform test step`];
+  const out = [];
+  if (!step.afterValidate) out.push(`${file}: the terraform test step must follow the validate step (it reuses its init)`);
+  const listed = step.dirs.map((d) => d.replace(/^infra\//, ''));
+  const tested = modulesWithTests(infraDir);
+  for (const rel of tested) {
+    if (!listed.includes(rel)) out.push(`${file}: ${rel} has tests/*.tftest.hcl but the terraform test step does not run it`);
+  }
+  for (const rel of listed) {
+    if (!tested.includes(rel)) out.push(`${file}: the terraform test step runs ${rel}, which has no tests/*.tftest.hcl`);
   }
   return out;
 }
