@@ -3,26 +3,10 @@
 # validations must refuse. The AWS provider is mocked: no account or credentials are needed, but
 # `terraform init` still downloads the provider for its schema.
 
+# The AWS data sources answer with the shared values of infra/test-mocks (the path is relative
+# to the module).
 mock_provider "aws" {
-  mock_data "aws_caller_identity" {
-    defaults = {
-      account_id = "123456789012"
-      arn        = "arn:aws:iam::123456789012:root"
-    }
-  }
-
-  mock_data "aws_elb_service_account" {
-    defaults = {
-      arn = "arn:aws:iam::156460612806:root"
-    }
-  }
-
-  # The access log document feeds a bucket policy that the provider validates as JSON.
-  mock_data "aws_iam_policy_document" {
-    defaults = {
-      json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}"
-    }
-  }
+  source = "../../test-mocks"
 }
 
 variables {

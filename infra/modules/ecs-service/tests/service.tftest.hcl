@@ -2,26 +2,10 @@
 # inputs the variable validations must refuse. The AWS provider is mocked, so no account or
 # credentials are needed; `terraform init` still downloads the provider for its schema.
 
+# The AWS data sources answer with the shared values of infra/test-mocks (the path is relative
+# to the module).
 mock_provider "aws" {
-  mock_data "aws_caller_identity" {
-    defaults = {
-      account_id = "123456789012"
-      arn        = "arn:aws:iam::123456789012:root"
-    }
-  }
-
-  mock_data "aws_region" {
-    defaults = {
-      name = "eu-west-1"
-    }
-  }
-
-  # The documents feed role and policy arguments that the provider validates as JSON.
-  mock_data "aws_iam_policy_document" {
-    defaults = {
-      json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}"
-    }
-  }
+  source = "../../test-mocks"
 }
 
 variables {

@@ -3,33 +3,10 @@
 # variable validations must refuse. The AWS provider is mocked: no account or credentials are
 # needed, but `terraform init` still downloads the provider for its schema.
 
+# The AWS data sources answer with the shared values of infra/test-mocks (the path is relative
+# to the module).
 mock_provider "aws" {
-  # The subnets take the first availability_zone_count of these, in this order.
-  mock_data "aws_availability_zones" {
-    defaults = {
-      names = ["eu-west-1a", "eu-west-1b", "eu-west-1c", "eu-west-1d"]
-    }
-  }
-
-  mock_data "aws_caller_identity" {
-    defaults = {
-      account_id = "123456789012"
-      arn        = "arn:aws:iam::123456789012:root"
-    }
-  }
-
-  mock_data "aws_region" {
-    defaults = {
-      name = "eu-west-1"
-    }
-  }
-
-  # The flow log document feeds a bucket policy that the provider validates as JSON.
-  mock_data "aws_iam_policy_document" {
-    defaults = {
-      json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}"
-    }
-  }
+  source = "../../test-mocks"
 }
 
 variables {
