@@ -5,7 +5,8 @@
 # Usage: scripts/ensure-docker.sh [--check]      (as root; --check only reports, changes nothing)
 #
 # Safe to run again and from several processes at once: each step looks before it acts, and a
-# lock file serialises concurrent runs. Environment:
+# lock file serialises concurrent runs. Where an engine already answers and a compose command
+# exists (Docker CE, Docker Desktop, a CI runner), no package is installed. Environment:
 #   HELLO_BASE_IMAGE    the base image to provide          (default debian:bookworm-slim)
 #   HELLO_BASE_SUITE    the Debian suite it is made from   (default bookworm)
 #   HELLO_DOCKERD_LOG   where a dockerd started here logs  (default /var/log/hello-dockerd.log)
@@ -29,17 +30,19 @@ say() { echo "ensure-docker: $*"; }
 die() { echo "error: $*" >&2; exit 1; }
 cleanup() { if [[ -n "$WORK_DIR" ]]; then rm -rf "$WORK_DIR"; fi; }
 
+# missing_packages PKG...: the ones dpkg does not report as installed.
 missing_packages() {
   local pkg
-  for pkg in "${PACKAGES[@]}"; do
+  for pkg in "$@"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' \
       || echo "$pkg"
   done
 }
 
+# install_packages PKG...
 install_packages() {
   local missing
-  mapfile -t missing < <(missing_packages)
+  mapfile -t missing < <(missing_packages "$@")
   if ((${#missing[@]} == 0)); then
     say "packages present"
     return
@@ -61,6 +64,9 @@ mount_cgroups() {
 }
 
 daemon_answers() { "$DOCKER" info >/dev/null 2>&1; }
+have_compose() {
+  "$DOCKER" compose version >/dev/null 2>&1 || command -v docker-compose >/dev/null 2>&1
+}
 
 start_daemon() {
   local pid i
@@ -101,6 +107,7 @@ debian_mirror() {
 # no apt lists, and a dpkg rule that keeps them out of every image built on top of it.
 make_base_image() {
   local mirror root
+  command -v debootstrap >/dev/null || install_packages debootstrap
   mirror=$(debian_mirror)
   WORK_DIR=$(mktemp -d /var/tmp/hello-base.XXXXXX)
   root=$WORK_DIR/root
@@ -169,10 +176,8 @@ ensure_base_image() {
 }
 
 check_only() {
-  local missing
-  mapfile -t missing < <(missing_packages)
-  ((${#missing[@]} == 0)) || die "missing packages: ${missing[*]}"
   daemon_answers || die "dockerd does not answer"
+  have_compose || die "neither 'docker compose' nor 'docker-compose' is installed"
   "$DOCKER" image inspect "$BASE_IMAGE" >/dev/null 2>&1 || die "no $BASE_IMAGE image"
   say "ready"
 }
@@ -188,9 +193,13 @@ main() {
   trap cleanup EXIT
   exec 9>"$LOCK_FILE"
   flock -w 600 9 || die "another ensure-docker run held $LOCK_FILE for 10 minutes"
-  install_packages
-  mount_cgroups
-  start_daemon
+  if daemon_answers && have_compose; then
+    say "a Docker engine answers and compose is installed; no packages needed"
+  else
+    install_packages "${PACKAGES[@]}"
+    mount_cgroups
+    start_daemon
+  fi
   ensure_base_image
 }
 

@@ -2,9 +2,11 @@
 """Container tests: the image, one container, and the local stack under load.
 
 Usage: stack_test.py STEP    (STEP: engine, image, run, up, prometheus, rollout, bad-release,
-                              sigkill, rollback, down, engine-stop)
+                              sigkill, rollback, down, engine-stop; or all)
 
-ctest runs the steps in this order (tests/container/tests.cmake). Everything listens on
+ctest runs the steps in this order (tests/container/tests.cmake); "all" runs them in the same
+order in one process (where there is no ctest, as on a CI runner with its own Docker engine),
+stops at the first failure and still runs the two clean-up steps. Everything listens on
 127.0.0.1 only, every wait is bounded, and the stack of these tests is its own compose project
 with its own ports (25682-25699), so a developer's `make up` stack is left alone. A dockerd
 that "engine" had to start is stopped again by "engine-stop"; one that was already running is
@@ -550,17 +552,52 @@ STEPS = {
 }
 
 
+CLEANUP_STEPS = ("down", "engine-stop")
+
+
+def run_step(name):
+    if name not in ("engine", "engine-stop"):
+        run([ENSURE_DOCKER, "--check"], timeout=60)
+    STEPS[name]()
+    log(f"{name}: passed")
+
+
+def run_all():
+    """Every step in order; the clean-up steps run even after a failure."""
+    failed = None
+    for name in [step for step in STEPS if step not in CLEANUP_STEPS]:
+        try:
+            run_step(name)
+        except Exception as error:  # noqa: BLE001 (any failure; reported after the clean-up)
+            failed = f"{name}: {error}"
+            log(f"{name}: FAILED: {error}")
+            break
+    for name in CLEANUP_STEPS:
+        try:
+            run_step(name)
+        except Exception as error:  # noqa: BLE001 (any failure; reported after the clean-up)
+            failed = failed or f"{name}: {error}"
+            log(f"{name}: FAILED: {error}")
+    if failed:
+        raise AssertionError(failed)
+
+
 def main():
-    if len(sys.argv) != 2 or sys.argv[1] not in STEPS:
-        print(f"usage: {sys.argv[0]} {'|'.join(STEPS)}", file=sys.stderr)
+    if len(sys.argv) != 2 or (sys.argv[1] not in STEPS and sys.argv[1] != "all"):
+        print(f"usage: {sys.argv[0]} {'|'.join(STEPS)}|all", file=sys.stderr)
         return 2
     if os.geteuid() != 0:
         print("error: the container tests run as root (they start dockerd)", file=sys.stderr)
         return 1
-    if sys.argv[1] not in ("engine", "engine-stop"):
-        run([ENSURE_DOCKER, "--check"], timeout=60)
-    STEPS[sys.argv[1]]()
-    log(f"{sys.argv[1]}: passed")
+    if sys.argv[1] == "all":
+        try:
+            run_all()
+        except AssertionError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 1
+        log("all steps passed")
+    else:
+        run_step(sys.argv[1])
     return 0
 
 

@@ -74,6 +74,7 @@ export function checkContents(file, text) {
       need(out, file, jobs.timezone ?? '', /TZ: \$\{\{ matrix\.tz \}\}/, 'needs a job under another TZ');
       need(out, file, jobs['clang-tidy'] ?? '', /make tidy/, 'needs a clang-tidy job');
       need(out, file, jobs.image ?? '', /docker build/, 'needs an image build');
+      need(out, file, jobs.container ?? '', /tests\/container\/stack_test\.py all/, 'needs the container suite on Compose v2');
       need(out, file, jobs.image ?? '', /trivy-action@[0-9a-f]{40}[\s\S]*image-ref:[\s\S]*exit-code: "1"/, 'needs an image vulnerability scan that fails the job');
       break;
     case 'lint.yml':
