@@ -130,9 +130,10 @@ export function terraformTestStep(text) {
   const steps = (jobsOf(text).validate ?? '').split(/\n(?= {6}- name: )/);
   const at = steps.findIndex((s) => /terraform -chdir="\$dir" test /.test(s));
   if (at < 0) return null;
-  const loop = /^\s*for dir in ([^;\n]+); do$/m.exec(steps[at]);
+  // The list may go on over lines ending in a backslash.
+  const loop = /^\s*for dir in ((?:[^;\n\\]|\\\n)+); do$/m.exec(steps[at]);
   return {
-    dirs: loop ? loop[1].trim().split(/\s+/) : [],
+    dirs: loop ? loop[1].replace(/\\\n/g, ' ').trim().split(/\s+/) : [],
     afterValidate: steps.slice(0, at).some((s) => /terraform -chdir="\$dir" validate/.test(s)),
   };
 }
