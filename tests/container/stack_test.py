@@ -562,22 +562,27 @@ def run_step(name):
     log(f"{name}: passed")
 
 
+def attempt(name):
+    """Runs one step; returns None, or what failed (any exception: it is reported, not raised,
+    so that the clean-up steps still run)."""
+    try:
+        run_step(name)
+        return None
+    except Exception as error:  # noqa: BLE001
+        log(f"{name}: FAILED: {error}")
+        return f"{name}: {error}"
+
+
 def run_all():
-    """Every step in order; the clean-up steps run even after a failure."""
+    """Every step in order up to the first failure; the clean-up steps run in any case."""
     failed = None
     for name in [step for step in STEPS if step not in CLEANUP_STEPS]:
-        try:
-            run_step(name)
-        except Exception as error:  # noqa: BLE001 (any failure; reported after the clean-up)
-            failed = f"{name}: {error}"
-            log(f"{name}: FAILED: {error}")
+        failed = attempt(name)
+        if failed:
             break
     for name in CLEANUP_STEPS:
-        try:
-            run_step(name)
-        except Exception as error:  # noqa: BLE001 (any failure; reported after the clean-up)
-            failed = failed or f"{name}: {error}"
-            log(f"{name}: FAILED: {error}")
+        error = attempt(name)
+        failed = failed or error
     if failed:
         raise AssertionError(failed)
 
